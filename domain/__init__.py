@@ -1,0 +1,1 @@
+"""The tinhhinh domain: pure rules of the reporting network, no I/O."""

@@ -1,0 +1,59 @@
+"""Accounts: who may sign in, in which role, for which unit or cadre."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.ids import account_id
+
+ROLES = ("cadre", "leader", "auditor", "admin")
+
+
+class Account(Aggregate):
+    @staticmethod
+    def create_id(username: str, **_: Any) -> UUID:
+        return account_id(username)
+
+    @event("Opened")
+    def __init__(
+        self,
+        username: str,
+        name: str,
+        role: str,
+        unit_id: str | None,
+        cadre_id: str | None,
+        password_hash: str,
+    ) -> None:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        self.username = username
+        self.name = name
+        self.role = role
+        self.unit_id = unit_id
+        self.cadre_id = cadre_id
+        self.password_hash = password_hash
+        self.active = True
+
+    @event("Updated")
+    def update(self, name: str, role: str, unit_id: str | None, cadre_id: str | None) -> None:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        self.name = name
+        self.role = role
+        self.unit_id = unit_id
+        self.cadre_id = cadre_id
+
+    @event("PasswordChanged")
+    def change_password(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+
+    @event("Disabled")
+    def disable(self) -> None:
+        self.active = False
+
+    @event("Enabled")
+    def enable(self) -> None:
+        self.active = True

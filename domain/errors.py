@@ -1,0 +1,48 @@
+"""Domain errors that carry an English and a Vietnamese message."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule was broken; `code` is machine-readable, the messages are for people."""
+
+    status = 422
+
+    def __init__(self, code: str, message: str, message_vi: str, field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.message_vi = message_vi
+        self.field = field
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "message_vi": self.message_vi,
+            "field": self.field,
+        }
+
+
+class InvalidInput(DomainError):
+    """A field is missing, malformed or out of bounds."""
+
+    status = 422
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not do or see this."""
+
+    status = 403
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Unauthenticated(DomainError):
+    status = 401

@@ -1,0 +1,1 @@
+"""tinhhinh services: intake, aggregator, notifier and the NATS plumbing they share."""

@@ -1,0 +1,167 @@
+"""The `tinhhinh` command line (CONTRACT: command line)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from domain.clock import SystemClock
+from domain.errors import DomainError
+from services.settings import (
+    DEFAULT_HTTP_PORT,
+    DEFAULT_NATS_PORT,
+    read_run_file,
+    resolve_home,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _home_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--home", help="state directory (default: $TINHHINH_HOME or ./var)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinhhinh",
+        description="tinhhinh — situation reports of the mass-mobilisation network.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    up = sub.add_parser("up", help="run everything: embedded NATS (unless NATS_URL) and services",
+                        description="Run embedded NATS (unless NATS_URL is set) and the services "
+                        "as one process tree; Ctrl-C or SIGTERM stops it cleanly.")
+    _home_arg(up)
+    up.add_argument("--port", type=int, default=DEFAULT_HTTP_PORT, help="HTTP port (8080)")
+    up.add_argument("--nats-port", type=int, default=DEFAULT_NATS_PORT,
+                    help="embedded NATS port (4333)")
+    up.add_argument("--no-demo", action="store_true",
+                    help="do not load the demo network into an empty home")
+
+    network = sub.add_parser("network", help="the network plan",
+                             description="Manage the network plan.")
+    network_sub = network.add_subparsers(dest="network_command", required=True, metavar="ACTION")
+    load = network_sub.add_parser("load", help="load or update the network from a plan file",
+                                  description="Record the differences between a plan file "
+                                  "(docs/plan-format.md) and the network; loading the same "
+                                  "file twice records nothing.")
+    load.add_argument("file", type=Path)
+    _home_arg(load)
+
+    demo = sub.add_parser("demo", help="the demo network", description="The demo network.")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True, metavar="ACTION")
+    accounts = demo_sub.add_parser("accounts", help="list the demo logins",
+                                   description="List the demo logins.")
+    accounts.add_argument("--json", action="store_true", help="print JSON")
+    _home_arg(accounts)
+
+    nats_url = sub.add_parser("nats-url", help="the NATS URL of the running system",
+                              description="Print the URL to read the event stream of the "
+                              "running system.")
+    _home_arg(nats_url)
+    return parser
+
+
+def demo_logins() -> list[dict[str, Any]]:
+    """The demo plan's accounts with the areas each may report on now."""
+    from services.plan_file import load_plan
+    from services.up import DEMO_PLAN
+
+    plan = load_plan(DEMO_PLAN)
+    now = SystemClock().now()
+    cadre_unit = {c.id: c.unit for c in plan.cadres}
+    units = {u.id: u for u in plan.units}
+    out = []
+    for acc in plan.accounts:
+        unit_id = acc.unit or (cadre_unit.get(acc.cadre) if acc.cadre else None)
+        if acc.cadre:
+            area_ids = sorted({a.area for a in plan.assignments if a.cadre == acc.cadre
+                               and a.valid_from <= now
+                               and (a.valid_until is None or now < a.valid_until)})
+        else:
+            area_ids = list(units[unit_id].area_ids) if unit_id in units else []
+        out.append({"username": acc.username, "password": acc.password, "role": acc.role,
+                    "unit_id": unit_id, "cadre_id": acc.cadre, "area_ids": area_ids})
+    return out
+
+
+def print_demo_logins() -> None:
+    print("Tài khoản thử (mật khẩu chỉ dùng cho bản thử):")
+    for row in demo_logins():
+        where = ", ".join(row["area_ids"]) or row["unit_id"] or ""
+        print(f"  {row['role']:8} {row['username']:24} {row['password']:12} {where}")
+
+
+def _cmd_network_load(args: argparse.Namespace) -> int:
+    from services.directory import Directory
+    from services.network_plan import apply_plan
+    from services.plan_file import load_plan
+    from services.store import open_store
+
+    plan = load_plan(args.file)
+    store = open_store(resolve_home(args.home))
+    try:
+        result = apply_plan(store, Directory(store), plan, SystemClock())
+    finally:
+        store.close()
+    if result.total == 0:
+        print("Không có thay đổi (no changes).")
+    else:
+        for what, count in sorted(result.changes.items()):
+            print(f"{what}: {count}")
+    return EXIT_OK
+
+
+def _cmd_nats_url(args: argparse.Namespace) -> int:
+    import os
+
+    url = os.environ.get("NATS_URL")
+    if not url:
+        run = read_run_file(resolve_home(args.home)) or {}
+        found = run.get("nats_url")
+        url = found if isinstance(found, str) else None
+    if not url:
+        print("tinhhinh is not running in this home (no run.json); start it with `tinhhinh up`",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(url)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from services.logconfig import configure_logging
+
+    configure_logging()
+    try:
+        if args.command == "up":
+            from services.up import run_up
+
+            return run_up(resolve_home(args.home), args.port, args.nats_port, not args.no_demo)
+        if args.command == "network":
+            return _cmd_network_load(args)
+        if args.command == "demo":
+            rows = demo_logins()
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=2))
+            else:
+                print_demo_logins()
+            return EXIT_OK
+        if args.command == "nats-url":
+            return _cmd_nats_url(args)
+    except DomainError as err:
+        print(f"{err.message_vi}\n{err.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    parser.error("unknown command")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

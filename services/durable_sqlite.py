@@ -1,0 +1,33 @@
+"""eventsourcing's SQLite persistence, with every commit fsynced before it returns.
+
+Selected by `PERSISTENCE_MODULE=services.durable_sqlite` (the default of
+`services.store`). WAL mode alone defaults to `synchronous=NORMAL`, which may
+lose the last commits on power loss; an acknowledged report must survive it.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.sqlite import (
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteFactory,
+)
+from eventsourcing.utils import Environment, EnvType
+
+
+class DurableSQLiteConnectionPool(SQLiteConnectionPool):
+    def _create_connection(self) -> SQLiteConnection:
+        connection = super()._create_connection()
+        raw = connection._sqlite_conn
+        raw.execute("PRAGMA synchronous=FULL")
+        return connection
+
+
+class Factory(SQLiteFactory):
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        # The pool opens connections lazily, so swapping it here loses nothing.
+        pool = self.datastore.pool
+        self.datastore.pool = DurableSQLiteConnectionPool(
+            db_name=pool.db_name, lock_timeout=pool.lock_timeout
+        )

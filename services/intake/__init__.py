@@ -1,0 +1,1 @@
+"""Intake: takes reports in over HTTP and NATS, stores them, relays them to JetStream."""

@@ -1,0 +1,176 @@
+"""The intake's HTTP JSON API (CONTRACT: /api/v1), thin over the use cases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import structlog
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+
+from domain.errors import DomainError, InvalidInput, Unauthenticated
+from services.directory import AccountView
+from services.intake.bootstrap import Runtime
+
+log = structlog.get_logger(__name__)
+
+MAX_BODY = 64 * 1024
+SUBMITTED = Counter("tinhhinh_reports_total", "Report submissions answered", ["status"])
+REFUSED = Counter("tinhhinh_refusals_total", "Requests refused", ["code"])
+
+REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["kind", "area_id", "assessment", "summary"],
+    "properties": {
+        "kind": {"enum": ["weekly", "urgent", "monthly", "quarterly", "semiannual", "annual"]},
+        "area_id": {"type": "string"},
+        "period": {"type": "string", "examples": ["2026-W48", "2026-11", "2026-Q4", "2026-H2"]},
+        "assessment": {"enum": ["stable", "attention", "complex"]},
+        "summary": {"type": "string", "maxLength": 4000},
+        "sections": {"type": "object", "additionalProperties": {"type": "string"}},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+        "hot_spots": {"type": "array", "maxItems": 20, "items": {
+            "type": "object", "required": ["category", "severity", "title"],
+            "properties": {"category": {"type": "string"},
+                           "severity": {"enum": ["low", "medium", "high", "urgent"]},
+                           "title": {"type": "string", "maxLength": 200},
+                           "description": {"type": "string", "maxLength": 4000}}}},
+        "device_time": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def error_response(err: DomainError) -> JSONResponse:
+    REFUSED.labels(err.code).inc()
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, Unauthenticated) else None
+    return JSONResponse({"error": err.as_dict()}, status_code=err.status, headers=headers)
+
+
+async def read_json(request: Request) -> Any:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        err = InvalidInput("payload_too_large", f"The body is larger than {MAX_BODY} bytes",
+                           f"Nội dung gửi lên quá {MAX_BODY // 1024} KB", "body")
+        err.status = 413
+        raise err
+    try:
+        return json.loads(body)
+    except ValueError:
+        err = InvalidInput("invalid_json", "The body is not valid JSON",
+                           "Nội dung gửi lên không phải JSON hợp lệ", "body")
+        err.status = 400
+        raise err from None
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title="tinhhinh", version="1", lifespan=lifespan,
+                  description="Situation reports of the mass-mobilisation network.")
+    service = runtime.service
+
+    @app.exception_handler(DomainError)
+    async def on_domain_error(_: Request, err: DomainError) -> JSONResponse:
+        return error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(_: Request, err: RequestValidationError) -> JSONResponse:
+        first = err.errors()[0] if err.errors() else {}
+        loc = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+        return error_response(InvalidInput(
+            "invalid_field", f"{loc}: {first.get('msg', 'invalid')}",
+            f"{loc}: giá trị không hợp lệ", loc))
+
+    async def caller(authorization: str | None) -> AccountView:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise Unauthenticated("missing_token", "A bearer token is required",
+                                  "Cần đăng nhập để thực hiện thao tác này")
+        return await run_in_threadpool(service.authenticate, authorization[7:].strip())
+
+    Auth = Annotated[str | None, Header(description="Bearer token")]
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        health = await run_in_threadpool(runtime.health)
+        return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.post("/api/v1/auth/token", openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"type": "object", "required": ["username", "password"],
+                                        "properties": {"username": {"type": "string"},
+                                                       "password": {"type": "string"}}}}}}})
+    async def token(request: Request) -> JSONResponse:
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            body = {}
+        result = await run_in_threadpool(service.sign_in, body.get("username"),
+                                         body.get("password"))
+        return JSONResponse(result)
+
+    @app.post("/api/v1/reports", status_code=201, openapi_extra={"requestBody": {
+        "required": True, "content": {"application/json": {"schema": REPORT_SCHEMA}}}})
+    async def submit_report(
+        request: Request,
+        authorization: Auth = None,
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    ) -> JSONResponse:
+        account = await caller(authorization)
+        body = await read_json(request)
+        structlog.contextvars.bind_contextvars(account_id=str(account.id))
+        try:
+            outcome = await run_in_threadpool(service.submit, account, idempotency_key, body)
+        finally:
+            structlog.contextvars.unbind_contextvars("account_id")
+        published = True
+        if outcome.position is not None and runtime.relay is not None:
+            runtime.relay.wake()
+            published = await runtime.relay.wait_published(
+                outcome.position, runtime.settings.publish_wait_seconds)
+        SUBMITTED.labels(str(outcome.status)).inc()
+        return JSONResponse({**outcome.report, "published": published},
+                            status_code=outcome.status)
+
+    @app.get("/api/v1/reports/{report_id}")
+    async def get_report(report_id: str, authorization: Auth = None) -> JSONResponse:
+        account = await caller(authorization)
+        return JSONResponse(await run_in_threadpool(service.get_report, account, report_id))
+
+    @app.get("/api/v1/reports")
+    async def list_reports(
+        authorization: Auth = None,
+        area_id: str | None = None,
+        period: str | None = None,
+        kind: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> JSONResponse:
+        account = await caller(authorization)
+        reports = await run_in_threadpool(service.list_reports, account, area_id, period,
+                                          kind, limit)
+        return JSONResponse({"reports": reports})
+
+    @app.get("/api/v1/units")
+    async def list_units(authorization: Auth = None) -> JSONResponse:
+        account = await caller(authorization)
+        return JSONResponse({"units": await run_in_threadpool(service.list_units, account)})
+
+    @app.get("/api/v1/units/{unit_id}")
+    async def get_unit(unit_id: str, authorization: Auth = None) -> JSONResponse:
+        account = await caller(authorization)
+        return JSONResponse(await run_in_threadpool(service.get_unit, account, unit_id))
+
+    return app

@@ -1,0 +1,90 @@
+"""The intake's composition root: the one place that builds its objects from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+import structlog
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+
+from domain.clock import Clock, SystemClock
+from services.directory import Directory
+from services.intake.service import IntakeService
+from services.intake.tokens import TokenService, load_or_create_secret
+from services.relay import Relay
+from services.settings import Settings
+from services.store import Store, open_store
+from services.streams import declare_streams
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    store: Store
+    directory: Directory
+    service: IntakeService
+    nc: NATS | None = None
+    js: JetStreamContext | None = None
+    relay: Relay | None = None
+    broker: Any = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        from services.intake.rpc import start_rpc  # faststream is only needed once running
+
+        self.nc = await nats.connect(
+            self.settings.nats_url, name="tinhhinh-intake",
+            max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+        )
+        self.js = self.nc.jetstream()
+        await declare_streams(self.js)
+        await asyncio.to_thread(self.directory.refresh)
+        self.relay = Relay(self.store, self.directory, self.js)
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
+        self.broker = await start_rpc(self)
+        log.info("intake_started", nats_url=self.settings.nats_url, home=str(self.settings.home))
+
+    async def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.broker is not None:
+            await self.broker.stop()
+        if self.nc is not None and not self.nc.is_closed:
+            await self.nc.drain()
+        self.store.close()
+
+    def health(self) -> dict[str, Any]:
+        nats_ok = self.nc is not None and self.nc.is_connected
+        relay_ok = self.relay is not None and self.relay.ready.is_set()
+        return {
+            "status": "ok" if nats_ok and relay_ok else "starting",
+            "nats": nats_ok,
+            "event_store": True,
+            "relay": relay_ok,
+            "relay_position": 0 if self.relay is None else self.relay.position,
+            "store_position": self.store.last_position(),
+        }
+
+
+def bootstrap(
+    settings: Settings, clock: Clock | None = None, store: Store | None = None
+) -> Runtime:
+    clock = clock or SystemClock()
+    store = store or open_store(settings.home)
+    directory = Directory(store)
+    tokens = TokenService(load_or_create_secret(settings.home), settings.token_ttl_seconds, clock)
+    service = IntakeService(store, directory, tokens, clock)
+    return Runtime(settings=settings, clock=clock, store=store, directory=directory,
+                   service=service)

@@ -1,0 +1,237 @@
+"""Intake use cases: sign in, submit, read; every one checks who asks and what they may see."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.persistence import IntegrityError
+
+from domain.clock import Clock
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from domain.ids import report_id
+from domain.periods import Period
+from domain.report import Report
+from domain.report_content import parse_submission
+from services.directory import AccountView, Directory
+from services.intake.tokens import TokenService, password_stamp
+from services.passwords import verify_password
+from services.store import Store
+
+log = structlog.get_logger(__name__)
+
+KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
+MAX_USERNAME = 64
+MAX_PASSWORD = 256
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A submission's answer: 201 for a new report, 200 for a replay of the same one."""
+
+    status: int
+    report: dict[str, Any]
+    position: int | None
+
+
+def _not_found(what: str, what_vi: str) -> NotFound:
+    return NotFound("not_found", f"{what} not found", f"Không tìm thấy {what_vi}")
+
+
+class IntakeService:
+    def __init__(self, store: Store, directory: Directory, tokens: TokenService, clock: Clock):
+        self.store = store
+        self.directory = directory
+        self.tokens = tokens
+        self.clock = clock
+
+    # -- identity -------------------------------------------------------------------
+    def sign_in(self, username: object, password: object) -> dict[str, Any]:
+        refused = Unauthenticated("invalid_credentials", "Wrong username or password",
+                                  "Sai tên đăng nhập hoặc mật khẩu")
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise refused
+        if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+            raise refused
+        self.directory.refresh()
+        account = self.directory.account_by_username(username.strip().lower())
+        if account is None or not account.active:
+            raise refused
+        if not verify_password(account.password_hash, password):
+            raise refused
+        log.info("signed_in", account_id=str(account.id), role=account.role)
+        return {
+            "access_token": self.tokens.issue(account.id, account.password_hash),
+            "token_type": "bearer",
+            "expires_in": self.tokens.ttl,
+        }
+
+    def authenticate(self, token: str) -> AccountView:
+        account_id, stamp = self.tokens.verify(token)
+        self.directory.refresh()
+        account = self.directory.account(account_id)
+        if account is None or not account.active or password_stamp(
+            account.password_hash
+        ) != stamp:
+            raise Unauthenticated("invalid_token", "The token is no longer valid",
+                                  "Phiên đăng nhập không còn hiệu lực, vui lòng đăng nhập lại")
+        return account
+
+    # -- reports --------------------------------------------------------------------
+    def submit(self, account: AccountView, idempotency_key: str | None, body: object) -> Outcome:
+        if idempotency_key is None or not idempotency_key.strip():
+            raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
+                               "Thiếu khoá chống gửi trùng (Idempotency-Key)", "Idempotency-Key")
+        if not KEY_RE.match(idempotency_key):
+            raise InvalidInput("invalid_idempotency_key",
+                               "Idempotency-Key must be 1-128 printable ASCII characters",
+                               "Khoá chống gửi trùng phải gồm 1-128 ký tự ASCII in được",
+                               "Idempotency-Key")
+        submission = parse_submission(body)
+        body_hash = submission.body_hash()
+        rid = report_id(account.id, idempotency_key)
+        existing: Report | None = self.store.find(rid)
+        if existing is not None:
+            return self._replay(existing, body_hash)
+        if account.role != "cadre" or account.cadre_id is None:
+            raise Forbidden("not_a_cadre", "Only assigned cadres submit reports",
+                            "Chỉ cán bộ được phân công mới gửi báo cáo")
+        now = self.clock.now()
+        self.directory.refresh()
+        if self.directory.assignment_at(account.cadre_id, submission.area_id, now) is None:
+            raise Forbidden("not_assigned",
+                            f"You are not assigned to area {submission.area_id} at this time",
+                            "Đồng chí không được phân công phụ trách địa bàn này vào thời điểm "
+                            "hiện tại", "area_id")
+        schedule = self.directory.schedule()
+        deadline = None
+        on_time = True
+        if submission.period is not None:
+            deadline = schedule.deadline(submission.kind, submission.period)
+            on_time = now < deadline
+        report = Report(
+            account_id=account.id,
+            idempotency_key=idempotency_key,
+            body_hash=body_hash,
+            kind=submission.kind,
+            period=None if submission.period is None else str(submission.period),
+            area_id=submission.area_id,
+            cadre_id=account.cadre_id,
+            unit_id=self.directory.unit_for_area(submission.area_id),
+            content=submission.content,
+            submitted_at=now,
+            device_time=submission.device_time,
+            deadline=deadline,
+            on_time=on_time,
+        )
+        try:
+            recordings = self.store.save(report)
+        except IntegrityError:
+            # The same key raced itself; the first one won and this is its replay.
+            winner: Report | None = self.store.find(rid)
+            if winner is None:
+                raise
+            return self._replay(winner, body_hash)
+        log.info("report_submitted", report_id=str(rid), area_id=report.area_id,
+                 kind=report.kind, period=report.period, on_time=on_time)
+        return Outcome(201, report.as_dict(), recordings[-1].notification.id)
+
+    def _replay(self, existing: Report, body_hash: str) -> Outcome:
+        if existing.body_hash != body_hash:
+            raise Conflict("idempotency_conflict",
+                           "This Idempotency-Key was already used with a different report",
+                           "Khoá chống gửi trùng này đã dùng cho một báo cáo khác",
+                           "Idempotency-Key")
+        return Outcome(200, existing.as_dict(), None)
+
+    def _can_read_area(self, account: AccountView, area_id: str) -> bool:
+        if account.role in ("auditor", "admin") and account.unit_id is None:
+            return True
+        if account.role == "cadre":
+            return False
+        if account.unit_id is None:
+            return False
+        return area_id in self.directory.visible_areas(account.unit_id)
+
+    def _can_read_report(self, account: AccountView, area_id: str, cadre_id: str) -> bool:
+        if account.role == "cadre":
+            return cadre_id == account.cadre_id
+        return self._can_read_area(account, area_id)
+
+    def get_report(self, account: AccountView, raw_id: str) -> dict[str, Any]:
+        try:
+            rid = UUID(raw_id)
+        except ValueError:
+            raise _not_found("report", "báo cáo") from None
+        report: Report | None = self.store.find(rid)
+        if report is None or not self._can_read_report(account, report.area_id, report.cadre_id):
+            raise _not_found("report", "báo cáo")
+        return report.as_dict()
+
+    def list_reports(self, account: AccountView, area_id: str | None, period: str | None,
+                     kind: str | None, limit: int = 100) -> list[dict[str, Any]]:
+        if period is not None:
+            Period.parse(period)
+        if not 1 <= limit <= 500:
+            raise InvalidInput("invalid_field", "limit must be between 1 and 500",
+                               "limit phải từ 1 đến 500", "limit")
+        self.directory.refresh()
+        found = []
+        for entry in reversed(self.directory.reports()):
+            if area_id is not None and entry.area_id != area_id:
+                continue
+            if period is not None and entry.period != period:
+                continue
+            if kind is not None and entry.kind != kind:
+                continue
+            if not self._can_read_report(account, entry.area_id, entry.cadre_id):
+                continue
+            found.append(entry.report_id)
+            if len(found) >= limit:
+                break
+        reports: list[Report] = [self.store.repository.get(rid) for rid in found]
+        return [r.as_dict() for r in reports]
+
+    # -- units ----------------------------------------------------------------------
+    def _visible_units(self, account: AccountView) -> set[str]:
+        d = self.directory
+        if account.role in ("auditor", "admin") and account.unit_id is None:
+            return {u["id"] for u in d.units()}
+        if account.role == "cadre":
+            cadre = d.cadre(account.cadre_id or "") or {}
+            return {cadre["unit"]} if cadre.get("unit") else set()
+        return d.unit_scope(account.unit_id) if account.unit_id else set()
+
+    def _unit_view(self, unit: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "unit_id": unit["id"],
+            "name": unit["name"],
+            "kind": unit.get("kind"),
+            "level": self._unit_level(unit),
+            "parent_id": unit.get("parent"),
+            "copies_to": list(unit.get("copies_to", [])),
+            "children": sorted(self.directory.unit_children().get(unit["id"], [])),
+            "area_ids": list(unit.get("area_ids", [])),
+        }
+
+    def _unit_level(self, unit: dict[str, Any]) -> str | None:
+        area = self.directory.area(next(iter(unit.get("area_ids", [])), ""))
+        return None if area is None else str(area.get("level"))
+
+    def list_units(self, account: AccountView) -> list[dict[str, Any]]:
+        self.directory.refresh()
+        visible = self._visible_units(account)
+        return [self._unit_view(u) for u in self.directory.units() if u["id"] in visible]
+
+    def get_unit(self, account: AccountView, unit_id: str) -> dict[str, Any]:
+        self.directory.refresh()
+        unit = self.directory.unit(unit_id)
+        if unit is None or unit.get("retired") or unit_id not in self._visible_units(account):
+            raise _not_found("unit", "đơn vị")
+        return self._unit_view(unit)
+
+
+__all__ = ["DomainError", "IntakeService", "Outcome"]

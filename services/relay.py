@@ -1,0 +1,166 @@
+"""From store to stream, exactly once: follow the notification log, publish in order.
+
+The stream itself remembers how far the relay got: every message carries its
+store position in a header, so after a crash the relay reads the last message
+and resumes after it. Messages go out in store order on one connection, so the
+stream always holds a prefix of the log and nothing is skipped or repeated;
+``Nats-Msg-Id`` de-duplication is a second guard within the stream's window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import structlog
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from prometheus_client import Counter, Gauge
+
+from services import wire
+from services.directory import Directory
+from services.store import Store
+from services.streams import EVENTS_STREAM
+
+log = structlog.get_logger(__name__)
+
+PUBLISHED = Counter("tinhhinh_relay_published_total", "Events published to JetStream")
+POSITION = Gauge("tinhhinh_relay_position", "Last store position known to be in the stream")
+LAG = Gauge("tinhhinh_relay_lag", "Stored events not yet in the stream")
+
+_BATCH = 512
+
+
+class Relay:
+    def __init__(self, store: Store, directory: Directory, js: JetStreamContext,
+                 poll_interval: float = 0.25):
+        self.store = store
+        self.directory = directory
+        self.js = js
+        self.poll_interval = poll_interval
+        self.position = 0
+        self.ready = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._advanced = asyncio.Condition()
+        self._stopping = False
+
+    async def stream_position(self) -> int:
+        """The store position of the last message in the stream (0 when it is empty)."""
+        info = await self.js.stream_info(EVENTS_STREAM)
+        last_seq = info.state.last_seq
+        if not last_seq:
+            return 0
+        try:
+            msg = await self.js.get_msg(EVENTS_STREAM, seq=last_seq)
+        except NotFoundError:
+            return 0
+        return int((msg.headers or {}).get(wire.POSITION_HEADER, "0"))
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def wait_published(self, position: int, within: float) -> bool:
+        """Wait until the event at `position` is acknowledged by JetStream."""
+        async with self._advanced:
+            try:
+                await asyncio.wait_for(
+                    self._advanced.wait_for(lambda: self.position >= position), within
+                )
+            except TimeoutError:
+                return False
+        return True
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while not self._stopping:
+            try:
+                await self._resync()
+                self.ready.set()
+                while not self._stopping:
+                    published = await self._publish_next_batch()
+                    if not published:
+                        self._wake.clear()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("relay_failed", error=repr(exc), retry_in=backoff)
+                self.ready.clear()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _resync(self) -> None:
+        position = await self.stream_position()
+        await self._advance(position)
+        log.info("relay_resumed", position=position)
+
+    async def _advance(self, position: int) -> None:
+        async with self._advanced:
+            self.position = position
+            POSITION.set(position)
+            self._advanced.notify_all()
+
+    async def _publish_next_batch(self) -> bool:
+        batch = await asyncio.to_thread(self.store.notifications_after, self.position, _BATCH)
+        LAG.set(0 if not batch else max(0, self.store.last_position() - self.position))
+        if not batch:
+            return False
+        # Area paths of new areas are in the directory only once it has read them.
+        if self.directory.position < batch[-1].id:
+            await asyncio.to_thread(self.directory.refresh)
+        envelopes = [self.envelope(n) for n in batch]
+        futures = []
+        for env in envelopes:
+            futures.append(await self.js.publish_async(
+                env.subject, env.encode(), headers=env.headers(),
+            ))
+        acks = await asyncio.gather(*futures)
+        for ack in acks:
+            if ack.stream != EVENTS_STREAM:
+                raise RuntimeError(f"event stored in unexpected stream {ack.stream!r}")
+        PUBLISHED.inc(sum(1 for ack in acks if not ack.duplicate))
+        await self._advance(batch[-1].id)
+        log.debug("relay_published", upto=batch[-1].id, count=len(batch))
+        return True
+
+    def envelope(self, notification: Any) -> wire.Envelope:
+        event = self.store.mapper.to_domain_event(notification)
+        type_ = wire.event_type(notification.topic)
+        return wire.Envelope(
+            event_id=wire.event_id(notification.originator_id, notification.originator_version),
+            position=notification.id,
+            type=type_,
+            aggregate_id=notification.originator_id,
+            aggregate_version=notification.originator_version,
+            recorded_at=event.timestamp,  # type: ignore[attr-defined]
+            area_path=self._area_path(type_, event),
+            data=wire.event_data(event),
+        )
+
+    def _area_path(self, type_: str, event: Any) -> list[str]:
+        d = self.directory
+        area_id: str | None = None
+        if type_.startswith("Report") or type_ == "AssignmentStarted":
+            area_id = event.area_id
+        elif type_.startswith("Assignment"):
+            view = next((a for a in d.assignments() if a.id == event.originator_id), None)
+            area_id = None if view is None else view.area_id
+        elif type_ == "NetworkAreaDefined":
+            area_id = event.area["id"]
+        elif type_ == "NetworkAreaRetired":
+            area_id = event.area_id
+        elif type_ == "NetworkUnitDefined":
+            area_id = next(iter(event.unit.get("area_ids", [])), None)
+        elif type_ == "NetworkUnitRetired":
+            unit = d.unit(event.unit_id) or {}
+            area_id = next(iter(unit.get("area_ids", [])), None)
+        if area_id is None or not d.has_network() or d.area(area_id) is None:
+            return []
+        return d.area_path(area_id)

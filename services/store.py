@@ -1,0 +1,53 @@
+"""The event store: one eventsourcing application, persistence chosen by environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import ApplicationRecorder, Notification
+
+DEFAULT_PERSISTENCE = "services.durable_sqlite"
+
+
+def store_env(home: Path) -> dict[str, str]:
+    """Defaults that the process environment may override (PostgreSQL: PERSISTENCE_MODULE)."""
+    env: dict[str, str] = {}
+    if not os.environ.get("PERSISTENCE_MODULE"):
+        env["PERSISTENCE_MODULE"] = DEFAULT_PERSISTENCE
+    if not os.environ.get("SQLITE_DBNAME"):
+        env["SQLITE_DBNAME"] = str(home / "events.sqlite")
+    env.setdefault("SQLITE_LOCK_TIMEOUT", os.environ.get("SQLITE_LOCK_TIMEOUT", "30"))
+    return env
+
+
+class Store(Application[UUID]):
+    """Every domain event of the network, in one global order (the notification log)."""
+
+    name = "tinhhinh"
+
+    @property
+    def app_recorder(self) -> ApplicationRecorder:
+        recorder = self.recorder
+        assert isinstance(recorder, ApplicationRecorder)
+        return recorder
+
+    def find(self, aggregate_id: UUID) -> Any | None:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def notifications_after(self, position: int, limit: int) -> list[Notification]:
+        return list(self.app_recorder.select_notifications(position + 1, limit))
+
+    def last_position(self) -> int:
+        return self.app_recorder.max_notification_id() or 0
+
+
+def open_store(home: Path) -> Store:
+    home.mkdir(parents=True, exist_ok=True)
+    return Store(env=store_env(home))

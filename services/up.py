@@ -1,0 +1,124 @@
+"""`tinhhinh up`: NATS and the services as one process tree that stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+import structlog
+
+from domain.clock import SystemClock
+from services.directory import Directory
+from services.natsd import EmbeddedNats, die_with_parent_hook
+from services.network_plan import apply_plan
+from services.plan_file import load_plan
+from services.settings import RUN_FILE
+from services.store import open_store
+
+log = structlog.get_logger(__name__)
+
+DEMO_PLAN = Path(__file__).resolve().parents[1] / "plans" / "demo-thuan-thanh.toml"
+SERVICES = ("services.intake",)
+
+
+def load_demo_if_empty(home: Path) -> bool:
+    """Load the demo network into a home that has none yet; True if it did."""
+    store = open_store(home)
+    try:
+        directory = Directory(store)
+        directory.refresh()
+        if directory.has_network():
+            return False
+        apply_plan(store, directory, load_plan(DEMO_PLAN), SystemClock())
+        return True
+    finally:
+        store.close()
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"a service exited during start-up (code {proc.returncode})")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as resp:  # noqa: S310 - our own loopback URL
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not become healthy within {timeout:.0f} s")
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    raise _Stop(signum)
+
+
+def run_up(home: Path, http_port: int, nats_port: int, demo: bool, host: str = "127.0.0.1") -> int:
+    home.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    nats_server: EmbeddedNats | None = None
+    children: list[subprocess.Popen[bytes]] = []
+    run_file = home / RUN_FILE
+    try:
+        nats_url = os.environ.get("NATS_URL")
+        if not nats_url:
+            nats_server = EmbeddedNats(home, nats_port)
+            nats_server.start()
+            nats_url = nats_server.url
+        loaded = demo and load_demo_if_empty(home)
+        env = {**os.environ, "NATS_URL": nats_url, "TINHHINH_HOME": str(home)}
+        http_url = f"http://{host}:{http_port}"
+        for module in SERVICES:
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", module, "--home", str(home), "--host", host,
+                 "--port", str(http_port)],
+                env=env, preexec_fn=die_with_parent_hook(),
+            ))
+        _wait_healthy(http_url, children[0], timeout=60)
+        run_file.write_text(json.dumps({"pid": os.getpid(), "http_url": http_url,
+                                        "nats_url": nats_url}))
+        print(f"tinhhinh đang chạy — web và API: {http_url}  (NATS: {nats_url})", flush=True)
+        print(f"Dữ liệu lưu tại: {home}", flush=True)
+        if loaded:
+            print("Đã nạp mạng lưới mẫu. Tài khoản thử: `tinhhinh demo accounts --json`",
+                  flush=True)
+        if demo:
+            from services.cli import print_demo_logins
+            print_demo_logins()
+        print("Nhấn Ctrl-C để dừng.", flush=True)
+        while True:
+            for child in children:
+                if child.poll() is not None:
+                    log.error("service_exited", pid=child.pid, code=child.returncode)
+                    return 1
+            time.sleep(0.2)
+    except _Stop:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if nats_server is not None:
+            nats_server.stop()
+        run_file.unlink(missing_ok=True)
+        print("tinhhinh đã dừng.", flush=True)
