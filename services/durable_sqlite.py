@@ -7,23 +7,20 @@ lose the last commits on power loss; an acknowledged report must survive it.
 
 from __future__ import annotations
 
-from eventsourcing.sqlite import (
-    SQLiteConnection,
-    SQLiteConnectionPool,
-    SQLiteFactory,
-)
+# Imported as a module: eventsourcing requires exactly one factory class in this namespace.
+from eventsourcing import sqlite
 from eventsourcing.utils import Environment, EnvType
 
 
-class DurableSQLiteConnectionPool(SQLiteConnectionPool):
-    def _create_connection(self) -> SQLiteConnection:
+class DurableSQLiteConnectionPool(sqlite.SQLiteConnectionPool):
+    def _create_connection(self) -> sqlite.SQLiteConnection:
         connection = super()._create_connection()
         raw = connection._sqlite_conn
         raw.execute("PRAGMA synchronous=FULL")
         return connection
 
 
-class Factory(SQLiteFactory):
+class Factory(sqlite.SQLiteFactory):
     def __init__(self, env: Environment | EnvType | None):
         super().__init__(env)
         # The pool opens connections lazily, so swapping it here loses nothing.

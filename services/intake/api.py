@@ -21,6 +21,10 @@ from services.intake.bootstrap import Runtime
 log = structlog.get_logger(__name__)
 
 MAX_BODY = 64 * 1024
+# Module level: FastAPI resolves these postponed annotations in the module's globals.
+Auth = Annotated[str | None, Header(description="Bearer token")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+Limit = Annotated[int, Query(ge=1, le=500)]
 SUBMITTED = Counter("tinhhinh_reports_total", "Report submissions answered", ["status"])
 REFUSED = Counter("tinhhinh_refusals_total", "Requests refused", ["code"])
 
@@ -99,8 +103,6 @@ def create_app(runtime: Runtime) -> FastAPI:
                                   "Cần đăng nhập để thực hiện thao tác này")
         return await run_in_threadpool(service.authenticate, authorization[7:].strip())
 
-    Auth = Annotated[str | None, Header(description="Bearer token")]
-
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
         health = await run_in_threadpool(runtime.health)
@@ -127,7 +129,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def submit_report(
         request: Request,
         authorization: Auth = None,
-        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> JSONResponse:
         account = await caller(authorization)
         body = await read_json(request)
@@ -156,7 +158,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         area_id: str | None = None,
         period: str | None = None,
         kind: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        limit: Limit = 100,
     ) -> JSONResponse:
         account = await caller(authorization)
         reports = await run_in_threadpool(service.list_reports, account, area_id, period,

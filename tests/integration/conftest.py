@@ -1,0 +1,89 @@
+"""Integration fixtures: a loaded home, a real nats-server, a running intake."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import nats
+import pytest
+from nats.aio.client import Client as NATS
+
+from domain.clock import FixedClock
+from services.directory import Directory
+from services.intake.api import create_app
+from services.intake.bootstrap import Runtime, bootstrap
+from services.natsd import EmbeddedNats
+from services.network_plan import apply_plan
+from services.plan_file import load_plan
+from services.settings import Settings
+from services.store import open_store
+
+PLANS = Path(__file__).resolve().parents[2] / "plans"
+TWO_LEVEL = PLANS / "two-level.toml"
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+# Thursday of ISO week 2026-W48, before the 14:00 deadline.
+THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=VN)
+PASSWORD = "demo-2026"
+
+
+@pytest.fixture(scope="session")
+def loaded_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two-level plan loaded once (argon2 hashing is slow on purpose); copied per test."""
+    home = tmp_path_factory.mktemp("template")
+    store = open_store(home)
+    apply_plan(store, Directory(store), load_plan(TWO_LEVEL), FixedClock(THURSDAY_MORNING))
+    store.close()
+    return home / "events.sqlite"
+
+
+@pytest.fixture
+def home(tmp_path: Path, loaded_store_file: Path) -> Path:
+    target = tmp_path / "home"
+    target.mkdir(exist_ok=True)
+    shutil.copy(loaded_store_file, target / "events.sqlite")
+    return target
+
+
+@dataclass
+class System:
+    runtime: Runtime
+    client: httpx.AsyncClient
+    clock: FixedClock
+    nc: NATS
+    nats_url: str
+
+    async def token(self, username: str, password: str = PASSWORD) -> str:
+        resp = await self.client.post("/api/v1/auth/token",
+                                      json={"username": username, "password": password})
+        assert resp.status_code == 200, resp.text
+        return str(resp.json()["access_token"])
+
+    async def submit(self, token: str, key: str, **body: object) -> httpx.Response:
+        return await self.client.post("/api/v1/reports", json=body, headers={
+            "Authorization": f"Bearer {token}", "Idempotency-Key": key})
+
+    def position(self) -> int:
+        return self.runtime.store.last_position()
+
+
+@pytest.fixture
+async def system(home: Path, nats_server: EmbeddedNats) -> AsyncIterator[System]:
+    clock = FixedClock(THURSDAY_MORNING)
+    runtime = bootstrap(Settings(home=home, nats_url=nats_server.url), clock=clock)
+    app = create_app(runtime)
+    await runtime.start()
+    assert runtime.relay is not None
+    nc = await nats.connect(nats_server.url, max_reconnect_attempts=1)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
+    try:
+        yield System(runtime, client, clock, nc, nats_server.url)
+    finally:
+        await client.aclose()
+        await nc.close()
+        await runtime.stop()
