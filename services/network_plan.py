@@ -10,7 +10,7 @@ import structlog
 from domain.account import Account
 from domain.assignment import Assignment
 from domain.clock import Clock
-from domain.ids import account_id
+from domain.ids import NETWORK_ID, account_id
 from domain.network import Network
 from domain.schedule import Schedule
 from services.directory import Directory
@@ -61,7 +61,7 @@ def apply_plan(store: Store, directory: Directory, plan: Plan, clock: Clock) -> 
     result = LoadResult()
     pending: list[Any] = []
 
-    network: Network | None = directory.network
+    network: Network | None = store.find(NETWORK_ID)
     if network is None:
         network = Network(name=plan.name)
         result.count("network_created")

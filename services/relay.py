@@ -150,7 +150,7 @@ class Relay:
         if type_.startswith("Report") or type_ == "AssignmentStarted":
             area_id = event.area_id
         elif type_.startswith("Assignment"):
-            view = next((a for a in d.assignments() if a.id == event.originator_id), None)
+            view = d.assignment(event.originator_id)
             area_id = None if view is None else view.area_id
         elif type_ == "NetworkAreaDefined":
             area_id = event.area["id"]
@@ -158,6 +158,9 @@ class Relay:
             area_id = event.area_id
         elif type_ == "NetworkUnitDefined":
             area_id = next(iter(event.unit.get("area_ids", [])), None)
+        elif type_ == "NetworkCadreDefined":
+            unit = d.unit(event.cadre.get("unit", "")) or {}
+            area_id = next(iter(unit.get("area_ids", [])), None)
         elif type_ == "NetworkUnitRetired":
             unit = d.unit(event.unit_id) or {}
             area_id = next(iter(unit.get("area_ids", [])), None)

@@ -1,0 +1,271 @@
+"""The network as it stands, projected from events — shared by every service.
+
+Fed either from the store (the intake's directory) or from JetStream envelopes
+(the aggregator, the notifier): `apply(type, aggregate_id, data)` takes the
+event type of the wire format (``NetworkAreaDefined``, ``AssignmentEnded`` …)
+and the event's fields, with times as datetimes or ISO strings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from domain.assignment import covers as assignment_covers
+from domain.schedule import Schedule
+
+Record = dict[str, Any]
+_T = TypeVar("_T")
+
+
+def _instant(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: UUID
+    username: str
+    name: str
+    role: str
+    unit_id: str | None
+    cadre_id: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    id: UUID
+    cadre_id: str
+    area_id: str
+    valid_from: datetime
+    valid_until: datetime | None
+
+    def covers(self, at: datetime) -> bool:
+        return assignment_covers(self.valid_from, self.valid_until, at)
+
+
+_NETWORK_RECORDS = {"Level": "levels", "Area": "areas", "Unit": "units", "Cadre": "cadres"}
+
+
+class NetworkView:
+    """Levels, areas, units, cadres, schedule, accounts and assignments; no secrets."""
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.loaded = False
+        self.levels: dict[str, Record] = {}
+        self.areas: dict[str, Record] = {}
+        self.units: dict[str, Record] = {}
+        self.cadres: dict[str, Record] = {}
+        self.schedule_record: Record = {}
+        self.escalation: Record = {}
+        self.accounts: dict[UUID, AccountInfo] = {}
+        self.usernames: dict[str, UUID] = {}
+        self.assignments: dict[UUID, AssignmentView] = {}
+        self._by_cadre: dict[str, set[UUID]] = defaultdict(set)
+        self._by_area: dict[str, set[UUID]] = defaultdict(set)
+        self._derived: dict[str, Any] = {}
+
+    # -- applying events -------------------------------------------------------------
+    def apply(self, type_: str, aggregate_id: UUID | str, data: Mapping[str, Any]) -> bool:
+        """Apply one event; False if it is not about the network."""
+        if type_.startswith("Network"):
+            self._apply_network(type_[len("Network"):], data)
+            self._derived = {}
+            return True
+        if type_.startswith("Account"):
+            self._apply_account(type_[len("Account"):], _uuid(aggregate_id), data)
+            return True
+        if type_.startswith("Assignment"):
+            self._apply_assignment(type_[len("Assignment"):], _uuid(aggregate_id), data)
+            return True
+        return False
+
+    def _apply_network(self, what: str, data: Mapping[str, Any]) -> None:
+        if what == "Created":
+            self.loaded = True
+            self.name = str(data["name"])
+        elif what == "Renamed":
+            self.name = str(data["name"])
+        elif what == "ScheduleDefined":
+            self.schedule_record = dict(data["schedule"])
+        elif what == "EscalationDefined":
+            self.escalation = dict(data["escalation"])
+        elif what.endswith("Defined"):
+            kind = what[: -len("Defined")]
+            record = dict(data[kind.lower()])
+            getattr(self, _NETWORK_RECORDS[kind])[record["id"]] = record
+        elif what.endswith("Retired"):
+            kind = what[: -len("Retired")]
+            table: dict[str, Record] = getattr(self, _NETWORK_RECORDS[kind])
+            key = str(data[f"{kind.lower()}_id"])
+            # Kept, marked: old events still name it, and history must resolve.
+            if key in table:
+                table[key] = {**table[key], "retired": True}
+
+    def _apply_account(self, what: str, account_id: UUID, data: Mapping[str, Any]) -> None:
+        current = self.accounts.get(account_id)
+        if what == "Opened":
+            info = AccountInfo(account_id, str(data["username"]), str(data["name"]),
+                               str(data["role"]), data.get("unit_id"), data.get("cadre_id"), True)
+        elif current is None:
+            return
+        elif what == "Updated":
+            info = AccountInfo(account_id, current.username, str(data["name"]),
+                               str(data["role"]), data.get("unit_id"), data.get("cadre_id"),
+                               current.active)
+        elif what in ("Disabled", "Enabled"):
+            info = AccountInfo(current.id, current.username, current.name, current.role,
+                               current.unit_id, current.cadre_id, what == "Enabled")
+        else:
+            return
+        self.accounts[account_id] = info
+        self.usernames[info.username] = account_id
+
+    def _apply_assignment(self, what: str, assignment_id: UUID, data: Mapping[str, Any]) -> None:
+        if what == "Started":
+            valid_from = _instant(data["valid_from"])
+            assert valid_from is not None
+            view = AssignmentView(assignment_id, str(data["cadre_id"]), str(data["area_id"]),
+                                  valid_from, _instant(data.get("valid_until")))
+            self._by_cadre[view.cadre_id].add(assignment_id)
+            self._by_area[view.area_id].add(assignment_id)
+        elif what in ("Rescheduled", "Ended") and assignment_id in self.assignments:
+            old = self.assignments[assignment_id]
+            view = AssignmentView(old.id, old.cadre_id, old.area_id, old.valid_from,
+                                  _instant(data.get("valid_until")))
+        else:
+            return
+        self.assignments[assignment_id] = view
+
+    # -- the tree --------------------------------------------------------------------
+    def schedule(self) -> Schedule:
+        return Schedule.from_mapping(self.schedule_record) if self.schedule_record else Schedule()
+
+    def _cached(self, key: str, build: Callable[[], _T]) -> _T:
+        if key not in self._derived:
+            self._derived[key] = build()
+        result: _T = self._derived[key]
+        return result
+
+    def live_units(self) -> list[Record]:
+        return [u for u in self.units.values() if not u.get("retired")]
+
+    def area_path(self, area_id: str) -> list[str]:
+        """Ids from the root area down to `area_id`."""
+        path: list[str] = []
+        current: str | None = area_id
+        while current is not None and current in self.areas and len(path) < 64:
+            path.append(current)
+            current = self.areas[current].get("parent")
+        return list(reversed(path))
+
+    def area_children(self) -> dict[str, list[str]]:
+        def build() -> dict[str, list[str]]:
+            children: dict[str, list[str]] = defaultdict(list)
+            for area in self.areas.values():
+                if area.get("parent") and not area.get("retired"):
+                    children[area["parent"]].append(area["id"])
+            return dict(children)
+        return self._cached("area_children", build)
+
+    def unit_children(self) -> dict[str, list[str]]:
+        def build() -> dict[str, list[str]]:
+            children: dict[str, list[str]] = defaultdict(list)
+            for unit in self.live_units():
+                if unit.get("parent"):
+                    children[unit["parent"]].append(unit["id"])
+            return {k: sorted(v) for k, v in children.items()}
+        return self._cached("unit_children", build)
+
+    def area_descendants(self, area_id: str) -> set[str]:
+        return _closure(area_id, self.area_children())
+
+    def unit_subtree(self, unit_id: str) -> set[str]:
+        """The unit and every unit that rolls up to it."""
+        return _closure(unit_id, self.unit_children())
+
+    def unit_scope(self, unit_id: str) -> set[str]:
+        """What a unit's leaders may read: its rollup subtree and the subtrees copied to it."""
+        def build() -> set[str]:
+            scope = self.unit_subtree(unit_id)
+            for unit in self.live_units():
+                if unit_id in unit.get("copies_to", []):
+                    scope |= self.unit_subtree(unit["id"])
+            return scope
+        return self._cached(f"scope:{unit_id}", build)
+
+    def visible_areas(self, unit_id: str) -> set[str]:
+        def build() -> set[str]:
+            areas: set[str] = set()
+            for uid in self.unit_scope(unit_id):
+                for area_id in self.units.get(uid, {}).get("area_ids", []):
+                    areas |= self.area_descendants(area_id)
+            return areas
+        return self._cached(f"areas:{unit_id}", build)
+
+    def unit_for_area(self, area_id: str) -> str | None:
+        """The lowest unit that covers the area directly (a village's chi hội)."""
+        def build() -> dict[str, str]:
+            best: dict[str, tuple[int, str]] = {}
+            for unit in self.live_units():
+                for aid in unit.get("area_ids", []):
+                    depth = len(self.area_path(aid))
+                    if aid not in best or depth > best[aid][0]:
+                        best[aid] = (depth, unit["id"])
+            return {aid: uid for aid, (_, uid) in best.items()}
+        table = self._cached("unit_for_area", build)
+        for aid in reversed(self.area_path(area_id)):
+            if aid in table:
+                return table[aid]
+        return None
+
+    def leaders_of(self, unit_id: str) -> list[AccountInfo]:
+        return [a for a in self.accounts.values()
+                if a.active and a.role == "leader" and a.unit_id == unit_id]
+
+    # -- people ------------------------------------------------------------------------
+    def account_by_username(self, username: str) -> AccountInfo | None:
+        account_id = self.usernames.get(username)
+        return None if account_id is None else self.accounts.get(account_id)
+
+    def assignments_of(self, cadre_id: str) -> list[AssignmentView]:
+        return [self.assignments[i] for i in self._by_cadre.get(cadre_id, ())]
+
+    def assignments_in(self, area_id: str) -> list[AssignmentView]:
+        return [self.assignments[i] for i in self._by_area.get(area_id, ())]
+
+    def assignment_at(self, cadre_id: str, area_id: str, at: datetime) -> AssignmentView | None:
+        for a in self.assignments_of(cadre_id):
+            if a.area_id == area_id and a.covers(at):
+                return a
+        return None
+
+    def assigned_areas(self, cadre_id: str, at: datetime) -> list[str]:
+        return sorted({a.area_id for a in self.assignments_of(cadre_id) if a.covers(at)})
+
+    def active_assignments(self, at: datetime) -> list[AssignmentView]:
+        """Every (cadre, area) pair expected to report at `at`."""
+        return [a for a in self.assignments.values() if a.covers(at)]
+
+
+def _closure(start: str, children: Mapping[str, list[str]]) -> set[str]:
+    seen = {start}
+    stack = [start]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
