@@ -1,0 +1,213 @@
+"""`tinhhinh up` end to end: submit, retry, refuse, kill -9, restart — nothing lost or doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+
+from services.natsd import free_port
+from tests.e2e.conftest import Up, wait_healthy
+
+pytestmark = pytest.mark.e2e
+
+PLANS = Path(__file__).resolve().parents[2] / "plans"
+
+
+def token(url: str, username: str, password: str) -> str:
+    resp = httpx.post(f"{url}/api/v1/auth/token",
+                      json={"username": username, "password": password}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return str(resp.json()["access_token"])
+
+
+def weekly(area_id: str, period: str) -> dict[str, object]:
+    return {"kind": "weekly", "area_id": area_id, "period": period, "assessment": "stable",
+            "summary": f"Tình hình {area_id} ổn định"}
+
+
+def submit(url: str, tok: str, key: str, body: dict[str, object],
+           timeout: float = 15) -> httpx.Response:
+    return httpx.post(f"{url}/api/v1/reports", json=body, timeout=timeout,
+                      headers={"Authorization": f"Bearer {tok}", "Idempotency-Key": key})
+
+
+def stream_report_ids(nats_url: str) -> list[str]:
+    async def read() -> list[str]:
+        nc = await nats.connect(nats_url, max_reconnect_attempts=1)
+        try:
+            js = nc.jetstream()
+            sub = await js.subscribe("tinhhinh.events.>", ordered_consumer=True)
+            ids = []
+            while True:
+                try:
+                    msg = await sub.next_msg(timeout=1)
+                except TimeoutError:
+                    break
+                envelope = json.loads(msg.data)
+                if envelope["type"] == "ReportSubmitted":
+                    ids.append(envelope["aggregate_id"])
+            await sub.unsubscribe()
+            return ids
+        finally:
+            await nc.close()
+    return asyncio.run(read())
+
+
+def cadres(up: Up) -> list[dict[str, object]]:
+    return [a for a in up.accounts() if a["role"] == "cadre"]
+
+
+def test_submit_retry_refuse_kill_9_restart_loses_and_doubles_nothing(up: Up):
+    up.start()
+    people = cadres(up)
+    tokens = {str(c["username"]): token(up.url, str(c["username"]), str(c["password"]))
+              for c in people}
+    acknowledged: dict[str, str] = {}
+    for i, cadre in enumerate(people):
+        for week in (47, 48):
+            key = f"{cadre['username']}-w{week}"
+            area = str(cadre["area_ids"][0])  # type: ignore[index]
+            resp = submit(up.url, tokens[str(cadre["username"])], key,
+                          weekly(area, f"2026-W{week}"))
+            assert resp.status_code == 201, resp.text
+            assert resp.json()["published"] is True
+            acknowledged[key] = resp.json()["report_id"]
+        del i
+    # A retry is the same report, never a second one.
+    first = people[0]
+    retry = submit(up.url, tokens[str(first["username"])], f"{first['username']}-w48",
+                   weekly(str(first["area_ids"][0]), "2026-W48"))  # type: ignore[index]
+    assert retry.status_code == 200
+    # A cadre writing for another's area is refused and nothing is recorded.
+    other_area = str(people[-1]["area_ids"][0])  # type: ignore[index]
+    refused = submit(up.url, tokens[str(first["username"])], "intruder",
+                     weekly(other_area, "2026-W48"))
+    assert refused.status_code == 403
+
+    up.kill_9()
+    up.start()
+
+    for key, report_id in acknowledged.items():
+        username = key.rsplit("-w", 1)[0]
+        resp = httpx.get(f"{up.url}/api/v1/reports/{report_id}", timeout=10,
+                         headers={"Authorization": f"Bearer {tokens[username]}"})
+        assert resp.status_code == 200, (key, resp.text)
+    in_stream = stream_report_ids(up.nats_url)
+    assert sorted(in_stream) == sorted(acknowledged.values())
+    assert up.stop() == 0
+
+
+def _nats_pid(home: Path) -> int:
+    """The embedded nats-server of this home, found by its command line in /proc."""
+    wanted = str(home / "nats" / "nats-server.conf").encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"nats-server" in cmdline and wanted in cmdline:
+            found.append(int(proc.name))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_kill_9_between_commit_and_publish_publishes_once_after_restart(up: Up):
+    import sqlite3
+
+    up.start()
+    cadre = cadres(up)[0]
+    tok = token(up.url, str(cadre["username"]), str(cadre["password"]))
+    body = weekly(str(cadre["area_ids"][0]), "2026-W48")  # type: ignore[index]
+    db = up.home / "events.sqlite"
+
+    def stored_reports() -> int:
+        with sqlite3.connect(db) as conn:
+            return int(conn.execute(
+                "SELECT COUNT(*) FROM stored_events WHERE topic LIKE '%Report.Submitted'"
+            ).fetchone()[0])
+
+    # Given NATS frozen, so that a report is committed but cannot be published
+    nats_pid = _nats_pid(up.home)
+    os.kill(nats_pid, signal.SIGSTOP)
+    answers: list[object] = []
+    worker = threading.Thread(target=lambda: answers.append(
+        _try(lambda: submit(up.url, tok, "crash-1", body, timeout=30))))
+    worker.start()
+    deadline = time.monotonic() + 20
+    while stored_reports() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stored_reports() == 1
+    # When the whole tree is killed between the commit and the publish
+    os.kill(nats_pid, signal.SIGCONT)
+    up.kill_9()
+    worker.join(timeout=40)
+    assert not isinstance(answers[0], httpx.Response) or answers[0].status_code != 201
+    up.start()
+    # Then the client's retry gets the stored report, and the stream holds it once
+    retry = submit(up.url, tok, "crash-1", body)
+    assert retry.status_code == 200
+    deadline = time.monotonic() + 10
+    in_stream = stream_report_ids(up.nats_url)
+    while not in_stream and time.monotonic() < deadline:
+        time.sleep(0.2)
+        in_stream = stream_report_ids(up.nats_url)
+    assert in_stream == [retry.json()["report_id"]]
+    assert stored_reports() == 1
+
+
+def _try(call):  # type: ignore[no-untyped-def]
+    try:
+        return call()
+    except httpx.HTTPError as exc:
+        return exc
+
+
+def test_services_run_as_separate_processes(tmp_path: Path, nats_server):  # type: ignore[no-untyped-def]
+    home = tmp_path / "separate"
+    tinhhinh = str(Path(sys.executable).parent / "tinhhinh")
+    plan = str(PLANS / "two-level.toml")
+    first = subprocess.run([tinhhinh, "network", "load", plan, "--home", str(home)],
+                           capture_output=True, text=True, check=False, timeout=120)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([tinhhinh, "network", "load", plan, "--home", str(home)],
+                           capture_output=True, text=True, check=False, timeout=120)
+    assert again.returncode == 0 and "no changes" in again.stdout
+    port = free_port()
+    env = {**os.environ, "NATS_URL": nats_server.url}
+    intake = subprocess.Popen([sys.executable, "-m", "services.intake", "--home", str(home),
+                               "--port", str(port)], env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, intake)
+        tok = token(url, "cb.tramlo.nghian", "demo-2026")
+        resp = submit(url, tok, "sep-1", weekly("tram-lo-nghi-an", "2026-W48"))
+        assert resp.status_code == 201, resp.text
+        assert stream_report_ids(nats_server.url) == [resp.json()["report_id"]]
+    finally:
+        intake.terminate()
+        # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells why.
+        assert intake.wait(timeout=20) in (0, -signal.SIGTERM)
+
+
+def test_nats_url_and_usage_errors(up: Up):
+    assert up.cli("nats-url").returncode == 1
+    up.start("--no-demo")
+    result = up.cli("nats-url")
+    assert result.returncode == 0 and result.stdout.strip() == up.nats_url
+    bad = subprocess.run([str(Path(sys.executable).parent / "tinhhinh"), "nonsense"],
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 2
+    assert up.stop() == 0
+    assert not (up.home / "run.json").exists()
