@@ -32,6 +32,7 @@ class Report(Aggregate):
         device_time: datetime | None,
         deadline: datetime | None,
         on_time: bool,
+        case_ids: list[str],
     ) -> None:
         self.account_id = account_id
         self.idempotency_key = idempotency_key
@@ -46,6 +47,7 @@ class Report(Aggregate):
         self.device_time = device_time
         self.deadline = deadline
         self.on_time = on_time
+        self.case_ids = case_ids
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,4 +62,5 @@ class Report(Aggregate):
             "device_time": None if self.device_time is None else self.device_time.isoformat(),
             "deadline": None if self.deadline is None else self.deadline.isoformat(),
             "on_time": self.on_time,
+            "case_ids": list(self.case_ids),
         }

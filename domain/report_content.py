@@ -56,7 +56,8 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 COUNT_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 TOP_LEVEL = {"kind", "area_id", "period", "assessment", "summary", "sections", "counts",
              "hot_spots", "device_time"}
-HOT_SPOT_KEYS = {"category", "severity", "title", "description"}
+HOT_SPOT_KEYS = {"category", "severity", "title", "description", "case_id"}
+CASE_RE = re.compile(r"^VV-\d{4}-\d{6}$")
 
 
 def _bad(field: str, en: str, vi: str, code: str = "invalid_field") -> InvalidInput:
@@ -235,11 +236,18 @@ def _hot_spots(raw: object) -> list[dict[str, str]]:
         for key in ("category", "severity", "title"):
             if key not in item:
                 raise _bad(f"{base}.{key}", "is required", "là bắt buộc", "missing_field")
-        out.append({
+        spot = {
             "category": _choice(item["category"], f"{base}.category", CATEGORIES),
             "severity": _choice(item["severity"], f"{base}.severity", SEVERITIES),
             "title": clean_text(item["title"], f"{base}.title", max_len=MAX_TITLE, required=True),
             "description": clean_text(item.get("description", ""), f"{base}.description",
                                       max_len=MAX_DESCRIPTION, required=False),
-        })
+        }
+        if item.get("case_id") is not None:
+            case = item["case_id"]
+            if not isinstance(case, str) or not CASE_RE.match(case):
+                raise _bad(f"{base}.case_id", "must be a case number like VV-2026-000123",
+                           "phải là số vụ việc dạng VV-2026-000123")
+            spot["case_id"] = case
+        out.append(spot)
     return out

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from uuid import NAMESPACE_OID, uuid5
 
 from domain.clock import SystemClock
 from domain.errors import DomainError
@@ -57,6 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    description="List the demo logins.")
     accounts.add_argument("--json", action="store_true", help="print JSON")
     _home_arg(accounts)
+
+    case = sub.add_parser("case", help="cases (vụ việc)", description="Cases (vụ việc).")
+    case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
+    history = case_sub.add_parser(
+        "history", help="a case's full timeline, or its state at an instant",
+        description="A case's full timeline from the event store — every event with its "
+        "position in the global order — or, with --as-of, its state rebuilt from the events "
+        "up to that instant. The read is recorded as the local operator's.")
+    history.add_argument("case_id", help="tracking number, e.g. VV-2026-000123")
+    history.add_argument("--as-of", help="ISO 8601 instant with offset")
+    output = history.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON")
+    output.add_argument("--html", action="store_true", help="print the HTML timeline")
+    _home_arg(history)
 
     nats_url = sub.add_parser("nats-url", help="the NATS URL of the running system",
                               description="Print the URL to read the event stream of the "
@@ -115,6 +130,36 @@ def _cmd_network_load(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_case_history(args: argparse.Namespace) -> int:
+    from services.cases import CaseService
+    from services.directory import AccountView, Directory
+    from services.intake.api import render_case_history
+    from services.store import open_store
+
+    store = open_store(resolve_home(args.home))
+    try:
+        directory = Directory(store)
+        # The operator at the server's console reads as an auditor of the whole network.
+        operator = AccountView(id=uuid5(NAMESPACE_OID, "cli-operator"), username="cli-operator",
+                               name="Local operator", role="auditor", unit_id=None,
+                               cadre_id=None, password_hash="", active=True)
+        history = CaseService(store, directory, SystemClock()).history(
+            operator, args.case_id, args.as_of)
+    finally:
+        store.close()
+    if args.html:
+        print(render_case_history(history))
+    elif args.json:
+        print(json.dumps(history, ensure_ascii=False, indent=2, default=str))
+    else:
+        state = history["state"]
+        print(f"{history['case_id']}  {state['title']}  [{state['status_vi']}]")
+        for event in history["events"]:
+            print(f"  #{event['position']:>8}  {event['at']}  {event['by'] or '':<20} "
+                  f"{event['type']}")
+    return EXIT_OK
+
+
 def _cmd_nats_url(args: argparse.Namespace) -> int:
     import os
 
@@ -151,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print_demo_logins()
             return EXIT_OK
+        if args.command == "case":
+            return _cmd_case_history(args)
         if args.command == "nats-url":
             return _cmd_nats_url(args)
     except DomainError as err:

@@ -14,7 +14,7 @@ from services.store import Store
 
 _BATCH = 2000
 
-__all__ = ["AccountView", "AssignmentView", "Directory", "ReportIndexEntry"]
+__all__ = ["AccountView", "AssignmentView", "CaseIndexEntry", "Directory", "ReportIndexEntry"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,13 @@ class AccountView:
     cadre_id: str | None
     password_hash: str
     active: bool
+
+
+@dataclass(frozen=True)
+class CaseIndexEntry:
+    id: UUID
+    tracking_number: str
+    area_id: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,9 @@ class Directory:
         self.view = NetworkView()
         self._hashes: dict[UUID, str] = {}
         self._reports: list[ReportIndexEntry] = []
+        self._cases: dict[str, CaseIndexEntry] = {}
+        self._case_sequence: dict[int, int] = {}
+        self._reads: dict[UUID, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def refresh(self) -> int:
@@ -75,6 +85,15 @@ class Directory:
                 area_id=data["area_id"], cadre_id=data["cadre_id"],
                 submitted_at=data["submitted_at"], position=notification.id,
             ))
+        elif type_ == "CaseOpened":
+            number = str(data["tracking_number"])
+            self._cases[number] = CaseIndexEntry(aggregate_id, number, str(data["area_id"]))
+            year, sequence = int(number[3:7]), int(number[8:])
+            self._case_sequence[year] = max(self._case_sequence.get(year, 0), sequence)
+        elif type_ == "AuditReadRecorded":
+            self._reads.setdefault(data["case_id"], []).append({
+                "account_id": data["account_id"], "what": data["what"],
+                "at": data["at"].isoformat(), "position": notification.id})
 
     # -- accounts, with the secrets only the intake holds ------------------------------
     def account(self, account_id: UUID) -> AccountView | None:
@@ -94,6 +113,19 @@ class Directory:
     # -- reports ------------------------------------------------------------------------
     def reports(self) -> list[ReportIndexEntry]:
         return list(self._reports)
+
+    # -- cases ------------------------------------------------------------------------------
+    def case(self, tracking_number: str) -> CaseIndexEntry | None:
+        return self._cases.get(tracking_number)
+
+    def cases(self) -> list[CaseIndexEntry]:
+        return list(self._cases.values())
+
+    def last_case_sequence(self, year: int) -> int:
+        return self._case_sequence.get(year, 0)
+
+    def case_reads(self, case_id: UUID) -> list[dict[str, Any]]:
+        return list(self._reads.get(case_id, []))
 
     # -- the network (delegated, so that one piece of code answers for every service) ----
     def has_network(self) -> bool:

@@ -44,6 +44,21 @@ class Store(Application[UUID]):
     def notifications_after(self, position: int, limit: int) -> list[Notification]:
         return list(self.app_recorder.select_notifications(position + 1, limit))
 
+    def positions(self, aggregate_id: UUID) -> dict[int, int]:
+        """The global positions (notification ids) of an aggregate's events, by version."""
+        recorder: Any = self.app_recorder
+        table = recorder.events_table_name
+        with recorder.datastore.transaction(commit=False) as cursor:
+            if type(recorder).__module__.startswith("eventsourcing.postgres"):
+                cursor.execute(
+                    f"SELECT originator_version, notification_id FROM {table} "  # noqa: S608 - the library's own table name
+                    "WHERE originator_id = %s", (aggregate_id,))
+            else:
+                cursor.execute(
+                    f"SELECT originator_version, rowid FROM {table} "  # noqa: S608 - the library's own table name
+                    "WHERE originator_id = ?", (aggregate_id.hex,))
+            return {int(row[0]): int(row[1]) for row in cursor.fetchall()}
+
     def last_position(self) -> int:
         return self.app_recorder.max_notification_id() or 0
 

@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from domain.errors import DomainError, InvalidInput, Unauthenticated
@@ -175,4 +175,51 @@ def create_app(runtime: Runtime) -> FastAPI:
         account = await caller(authorization)
         return JSONResponse(await run_in_threadpool(service.get_unit, account, unit_id))
 
+    cases = runtime.cases
+
+    @app.get("/api/v1/cases")
+    async def search_cases(authorization: Auth = None, status: str | None = None,
+                           q: str | None = None, limit: Limit = 100) -> JSONResponse:
+        account = await caller(authorization)
+        found = await run_in_threadpool(cases.search, account, status, q, limit)
+        return JSONResponse({"cases": found})
+
+    @app.get("/api/v1/cases/{case_id}")
+    async def get_case(case_id: str, authorization: Auth = None) -> JSONResponse:
+        account = await caller(authorization)
+        return JSONResponse(await run_in_threadpool(cases.get, account, case_id))
+
+    @app.get("/api/v1/cases/{case_id}/history", response_model=None)
+    async def case_history(request: Request, case_id: str, authorization: Auth = None,
+                           as_of: str | None = None) -> Response:
+        account = await caller(authorization)
+        history = await run_in_threadpool(cases.history, account, case_id, as_of)
+        if "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(render_case_history(history))
+        return JSONResponse(history)
+
+    def case_command(name: str, action: Any) -> None:
+        async def command(case_id: str, request: Request, authorization: Auth = None,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+            account = await caller(authorization)
+            body = await read_json(request)
+            if not isinstance(body, dict):
+                raise InvalidInput("invalid_json", "The body must be a JSON object",
+                                   "Nội dung gửi lên phải là một đối tượng JSON", "body")
+            return JSONResponse(await run_in_threadpool(action, account, case_id, body,
+                                                        idempotency_key))
+        app.post(f"/api/v1/cases/{{case_id}}/{name}", name=f"case_{name}")(command)
+
+    case_command("status", cases.change_status)
+    case_command("handler", cases.assign_handler)
+    case_command("notes", cases.add_note)
+
     return app
+
+
+def render_case_history(history: dict[str, Any]) -> str:
+    from domain.case import STATUSES
+    from services.templating import environment
+
+    return environment().get_template("case_history.html.j2").render(
+        history=history, statuses=STATUSES)

@@ -13,6 +13,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from domain.clock import Clock, SystemClock
+from services.cases import CaseService
 from services.directory import Directory
 from services.intake.service import IntakeService
 from services.intake.tokens import TokenService, load_or_create_secret
@@ -31,6 +32,7 @@ class Runtime:
     store: Store
     directory: Directory
     service: IntakeService
+    cases: CaseService
     nc: NATS | None = None
     js: JetStreamContext | None = None
     relay: Relay | None = None
@@ -85,6 +87,7 @@ def bootstrap(
     store = store or open_store(settings.home)
     directory = Directory(store)
     tokens = TokenService(load_or_create_secret(settings.home), settings.token_ttl_seconds, clock)
-    service = IntakeService(store, directory, tokens, clock)
+    cases = CaseService(store, directory, clock)
+    service = IntakeService(store, directory, tokens, clock, cases)
     return Runtime(settings=settings, clock=clock, store=store, directory=directory,
-                   service=service)
+                   service=service, cases=cases)

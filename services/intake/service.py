@@ -16,6 +16,7 @@ from domain.ids import report_id
 from domain.periods import Period
 from domain.report import Report
 from domain.report_content import parse_submission
+from services.cases import CaseService
 from services.directory import AccountView, Directory
 from services.intake.tokens import TokenService, password_stamp
 from services.passwords import verify_password
@@ -23,6 +24,7 @@ from services.store import Store
 
 log = structlog.get_logger(__name__)
 
+_SAVE_ATTEMPTS = 5
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
 MAX_USERNAME = 64
 MAX_PASSWORD = 256
@@ -42,7 +44,9 @@ def _not_found(what: str, what_vi: str) -> NotFound:
 
 
 class IntakeService:
-    def __init__(self, store: Store, directory: Directory, tokens: TokenService, clock: Clock):
+    def __init__(self, store: Store, directory: Directory, tokens: TokenService, clock: Clock,
+                 cases: CaseService):
+        self.cases = cases
         self.store = store
         self.directory = directory
         self.tokens = tokens
@@ -112,29 +116,39 @@ class IntakeService:
         if submission.period is not None:
             deadline = schedule.deadline(submission.kind, submission.period)
             on_time = now < deadline
-        report = Report(
-            account_id=account.id,
-            idempotency_key=idempotency_key,
-            body_hash=body_hash,
-            kind=submission.kind,
-            period=None if submission.period is None else str(submission.period),
-            area_id=submission.area_id,
-            cadre_id=account.cadre_id,
-            unit_id=self.directory.unit_for_area(submission.area_id),
-            content=submission.content,
-            submitted_at=now,
-            device_time=submission.device_time,
-            deadline=deadline,
-            on_time=on_time,
-        )
-        try:
-            recordings = self.store.save(report)
-        except IntegrityError:
-            # The same key raced itself; the first one won and this is its replay.
-            winner: Report | None = self.store.find(rid)
-            if winner is None:
-                raise
-            return self._replay(winner, body_hash)
+        unit_id = self.directory.unit_for_area(submission.area_id)
+        for _attempt in range(_SAVE_ATTEMPTS):
+            cases = self.cases.for_report(account, rid, submission.area_id, unit_id,
+                                          submission.content["hot_spots"], now)
+            report = Report(
+                account_id=account.id,
+                idempotency_key=idempotency_key,
+                body_hash=body_hash,
+                kind=submission.kind,
+                period=None if submission.period is None else str(submission.period),
+                area_id=submission.area_id,
+                cadre_id=account.cadre_id,
+                unit_id=unit_id,
+                content=submission.content,
+                submitted_at=now,
+                device_time=submission.device_time,
+                deadline=deadline,
+                on_time=on_time,
+                case_ids=cases.numbers,
+            )
+            try:
+                recordings = self.store.save(report, *cases.aggregates)
+                break
+            except IntegrityError:
+                # Either the same key raced itself (the first one won: this is its replay),
+                # or another report took the case number or changed the case meanwhile.
+                winner: Report | None = self.store.find(rid)
+                if winner is not None:
+                    return self._replay(winner, body_hash)
+                self.directory.refresh()
+        else:
+            raise Conflict("busy", "The report could not be saved, please retry",
+                           "Chưa lưu được báo cáo, vui lòng gửi lại")
         log.info("report_submitted", report_id=str(rid), area_id=report.area_id,
                  kind=report.kind, period=report.period, on_time=on_time)
         return Outcome(201, report.as_dict(), recordings[-1].notification.id)
