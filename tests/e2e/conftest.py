@@ -63,6 +63,11 @@ class Up:
         )
         log.close()
         wait_healthy(self.url, self.proc)
+        # `up` announces itself in run.json once every service it started is healthy.
+        deadline = time.monotonic() + 30
+        while not (self.home / "run.json").exists():
+            assert time.monotonic() < deadline, "run.json never appeared"
+            time.sleep(0.05)
 
     def kill_9(self) -> None:
         """SIGKILL the whole process tree at once, as a power cut would."""
