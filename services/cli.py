@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Print the URL to read the event stream of the "
                               "running system.")
     _home_arg(nats_url)
+
+    from services.audit.cli import add_audit_parser
+
+    add_audit_parser(sub)
     return parser
 
 
@@ -198,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "case":
             return _cmd_case_history(args)
+        if args.command == "audit":
+            from services.audit.cli import run_audit
+
+            return run_audit(args)
         if args.command == "nats-url":
             return _cmd_nats_url(args)
     except DomainError as err:

@@ -13,6 +13,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from domain.clock import Clock, SystemClock
+from services.audit.chain import Sealer
 from services.cases import CaseService
 from services.directory import Directory
 from services.intake.service import IntakeService
@@ -36,6 +37,7 @@ class Runtime:
     nc: NATS | None = None
     js: JetStreamContext | None = None
     relay: Relay | None = None
+    sealer: Sealer | None = None
     broker: Any = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -51,12 +53,20 @@ class Runtime:
         await asyncio.to_thread(self.directory.refresh)
         self.relay = Relay(self.store, self.directory, self.js)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
+        try:
+            self.sealer = Sealer.for_store(self.store)
+        except (NotImplementedError, ValueError) as err:  # not SQLite: docs/audit.md
+            log.warning("audit_sealer_unavailable", reason=str(err))
+        else:
+            self._tasks.append(asyncio.create_task(self.sealer.run(), name="audit-sealer"))
         self.broker = await start_rpc(self)
         log.info("intake_started", nats_url=self.settings.nats_url, home=str(self.settings.home))
 
     async def stop(self) -> None:
         if self.relay is not None:
             self.relay.stop()
+        if self.sealer is not None:
+            self.sealer.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -77,6 +87,7 @@ class Runtime:
             "relay": relay_ok,
             "relay_position": 0 if self.relay is None else self.relay.position,
             "store_position": self.store.last_position(),
+            "audit_sealed_position": 0 if self.sealer is None else self.sealer.position,
         }
 
 
