@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from domain.errors import DomainError, InvalidInput, Unauthenticated
 from services.directory import AccountView
 from services.intake.bootstrap import Runtime
+from services.web import mount_web
 
 log = structlog.get_logger(__name__)
 
@@ -214,6 +215,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     case_command("handler", cases.assign_handler)
     case_command("notes", cases.add_note)
 
+    mount_web(app, runtime)
     return app
 
 
