@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from domain.errors import DomainError, InvalidInput, Unauthenticated
+from services.audit.database import database_path
+from services.audit.status import AuditStatus
 from services.directory import AccountView
 from services.intake.bootstrap import Runtime
 from services.web import mount_web
@@ -215,7 +217,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     case_command("handler", cases.assign_handler)
     case_command("notes", cases.add_note)
 
-    mount_web(app, runtime)
+    deps = mount_web(app, runtime).deps
+    try:
+        deps.audit_status = AuditStatus(database_path(runtime.store), runtime.clock)
+    except (NotImplementedError, ValueError) as err:  # not SQLite: docs/audit.md
+        log.warning("audit_status_unavailable", reason=str(err))
     return app
 
 
