@@ -115,10 +115,22 @@ async def test_audit_status_hook_shows_the_verification(system: System):
 
 
 async def test_without_hooks_the_sections_are_marked_placeholders(system: System):
+    # create_app wires the real audit status; this test is about a web with no hooks.
     admin = browser(system)
+    web_deps(admin.app).audit_status = None
     await admin.login("admin")
     try:
         page = await admin.get("/kiem-tra")
     finally:
         await admin.aclose()
     assert 'data-hook="audit_status"' in page.text
+
+
+async def test_the_audit_page_shows_the_real_verification(system: System):
+    admin = browser(system)
+    await admin.login("admin")
+    try:
+        page = await admin.get("/kiem-tra")
+    finally:
+        await admin.aclose()
+    assert 'data-hook="audit_status"' not in page.text
