@@ -60,9 +60,16 @@ class Directory:
         self._case_sequence: dict[int, int] = {}
         self._reads: dict[UUID, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
+        self._begun = 0  # refreshes begun so far (under _lock)
 
     def refresh(self) -> int:
+        """Catch up with the log. Concurrent callers share one read: a refresh that began
+        after this call did reads everything committed before it, so waiting for it is enough."""
+        seen = self._begun
         with self._lock:
+            if self._begun != seen:
+                return self.position
+            self._begun += 1
             while True:
                 batch = self.store.notifications_after(self.position, _BATCH)
                 if not batch:

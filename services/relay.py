@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 from typing import Any
 
 import structlog
@@ -42,8 +44,12 @@ class Relay:
         self.position = 0
         self.ready = asyncio.Event()
         self._wake = asyncio.Event()
-        self._advanced = asyncio.Condition()
+        # (position, tie-breaker, future) of the requests waiting for their event's ack.
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._tie = itertools.count()
         self._stopping = False
+        # Recordings this process just committed, by position: published without reading back.
+        self._offered: dict[int, Any] = {}
 
     async def stream_position(self) -> int:
         """The store position of the last message in the stream (0 when it is empty)."""
@@ -60,15 +66,33 @@ class Relay:
     def wake(self) -> None:
         self._wake.set()
 
+    def offer(self, recordings: Any) -> None:
+        """Events this process has just committed; the relay publishes them from memory
+        when they are next in line, and reads the store only for what it was not given."""
+        for r in recordings:
+            if r.notification.id > self.position:
+                self._offered[r.notification.id] = r
+        self._wake.set()
+
+    def _take_offered(self) -> list[Any]:
+        out = []
+        nxt = self.position + 1
+        while nxt in self._offered and len(out) < _BATCH:
+            out.append(self._offered.pop(nxt))
+            nxt += 1
+        return out
+
     async def wait_published(self, position: int, within: float) -> bool:
         """Wait until the event at `position` is acknowledged by JetStream."""
-        async with self._advanced:
-            try:
-                await asyncio.wait_for(
-                    self._advanced.wait_for(lambda: self.position >= position), within
-                )
-            except TimeoutError:
-                return False
+        if self.position >= position:
+            return True
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (position, next(self._tie), waiter))
+        try:
+            async with asyncio.timeout(within):
+                await waiter
+        except TimeoutError:
+            return False
         return True
 
     def stop(self) -> None:
@@ -102,20 +126,30 @@ class Relay:
         log.info("relay_resumed", position=position)
 
     async def _advance(self, position: int) -> None:
-        async with self._advanced:
-            self.position = position
-            POSITION.set(position)
-            self._advanced.notify_all()
+        self.position = position
+        POSITION.set(position)
+        # Wake only the requests whose event is now in the stream, not every waiter.
+        while self._waiters and self._waiters[0][0] <= position:
+            waiter = heapq.heappop(self._waiters)[2]
+            if not waiter.done():
+                waiter.set_result(None)
 
     async def _publish_next_batch(self) -> bool:
-        batch = await asyncio.to_thread(self.store.notifications_after, self.position, _BATCH)
-        LAG.set(0 if not batch else max(0, self.store.last_position() - self.position))
+        offered = self._take_offered()
+        if offered:
+            batch = [r.notification for r in offered]
+            events: list[Any] = [r.domain_event for r in offered]
+        else:
+            batch = await asyncio.to_thread(self.store.notifications_after, self.position,
+                                            _BATCH)
+            events = [None] * len(batch)
+            # Area paths of new areas are in the directory only once it has read them.
+            if batch and self.directory.position < batch[-1].id:
+                await asyncio.to_thread(self.directory.refresh)
+        LAG.set(len(self._offered))
         if not batch:
             return False
-        # Area paths of new areas are in the directory only once it has read them.
-        if self.directory.position < batch[-1].id:
-            await asyncio.to_thread(self.directory.refresh)
-        envelopes = [self.envelope(n) for n in batch]
+        envelopes = [self.envelope(n, e) for n, e in zip(batch, events, strict=True)]
         futures = []
         for env in envelopes:
             futures.append(await self.js.publish_async(
@@ -127,11 +161,14 @@ class Relay:
                 raise RuntimeError(f"event stored in unexpected stream {ack.stream!r}")
         PUBLISHED.inc(sum(1 for ack in acks if not ack.duplicate))
         await self._advance(batch[-1].id)
+        for stale in [p for p in self._offered if p <= self.position]:
+            del self._offered[stale]
         log.debug("relay_published", upto=batch[-1].id, count=len(batch))
         return True
 
-    def envelope(self, notification: Any) -> wire.Envelope:
-        event = self.store.mapper.to_domain_event(notification)
+    def envelope(self, notification: Any, event: Any = None) -> wire.Envelope:
+        if event is None:
+            event = self.store.mapper.to_domain_event(notification)
         type_ = wire.event_type(notification.topic)
         return wire.Envelope(
             event_id=wire.event_id(notification.originator_id, notification.originator_version),

@@ -37,6 +37,12 @@ class Outcome:
     status: int
     report: dict[str, Any]
     position: int | None
+    recordings: tuple[Any, ...] = ()
+
+
+class _Replayed(Exception):
+    def __init__(self, outcome: Outcome):
+        self.outcome = outcome
 
 
 def _not_found(what: str, what_vi: str) -> NotFound:
@@ -86,6 +92,12 @@ class IntakeService:
 
     # -- reports --------------------------------------------------------------------
     def submit(self, account: AccountView, idempotency_key: str | None, body: object) -> Outcome:
+        try:
+            return self._submit(account, idempotency_key, body)
+        except _Replayed as replayed:
+            return replayed.outcome
+
+    def _submit(self, account: AccountView, idempotency_key: str | None, body: object) -> Outcome:
         if idempotency_key is None or not idempotency_key.strip():
             raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
                                "Thiếu khoá chống gửi trùng (Idempotency-Key)", "Idempotency-Key")
@@ -97,15 +109,16 @@ class IntakeService:
         submission = parse_submission(body)
         body_hash = submission.body_hash()
         rid = report_id(account.id, idempotency_key)
-        existing: Report | None = self.store.find(rid)
-        if existing is not None:
-            return self._replay(existing, body_hash)
+        # No read before the write: a new key is the common case, and a replay shows itself
+        # as the IntegrityError below. Refusals look first, so a replay is never refused.
         if account.role != "cadre" or account.cadre_id is None:
+            self._replay_if_known(rid, body_hash)
             raise Forbidden("not_a_cadre", "Only assigned cadres submit reports",
                             "Chỉ cán bộ được phân công mới gửi báo cáo")
         now = self.clock.now()
         self.directory.refresh()
         if self.directory.assignment_at(account.cadre_id, submission.area_id, now) is None:
+            self._replay_if_known(rid, body_hash)
             raise Forbidden("not_assigned",
                             f"You are not assigned to area {submission.area_id} at this time",
                             "Đồng chí không được phân công phụ trách địa bàn này vào thời điểm "
@@ -151,7 +164,12 @@ class IntakeService:
                            "Chưa lưu được báo cáo, vui lòng gửi lại")
         log.info("report_submitted", report_id=str(rid), area_id=report.area_id,
                  kind=report.kind, period=report.period, on_time=on_time)
-        return Outcome(201, report.as_dict(), recordings[-1].notification.id)
+        return Outcome(201, report.as_dict(), recordings[-1].notification.id, tuple(recordings))
+
+    def _replay_if_known(self, rid: UUID, body_hash: str) -> None:
+        existing: Report | None = self.store.find(rid)
+        if existing is not None:
+            raise _Replayed(self._replay(existing, body_hash))
 
     def _replay(self, existing: Report, body_hash: str) -> Outcome:
         if existing.body_hash != body_hash:

@@ -255,3 +255,17 @@ async def _submit_directly(system: System, token: str) -> int:
     outcome = system.runtime.service.submit(account, "direct", weekly())
     assert outcome.position is not None
     return outcome.position
+
+
+async def test_an_envelope_from_memory_equals_one_from_the_store(system: System):
+    # The relay publishes this process's own events from memory; readers must not tell.
+    token = await system.token(CADRE)
+    account = system.runtime.service.authenticate(token)
+    outcome = system.runtime.service.submit(account, "mem", weekly(hot_spots=[
+        {"category": "land", "severity": "high", "title": "Tranh chấp"}]))
+    relay = system.runtime.relay
+    assert relay is not None and outcome.recordings
+    for recording in outcome.recordings:
+        from_memory = relay.envelope(recording.notification, recording.domain_event)
+        from_store = relay.envelope(recording.notification)
+        assert from_memory.encode() == from_store.encode()
