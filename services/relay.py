@@ -75,7 +75,7 @@ class Relay:
         self._wake.set()
 
     def _take_offered(self) -> list[Any]:
-        out = []
+        out: list[Any] = []
         nxt = self.position + 1
         while nxt in self._offered and len(out) < _BATCH:
             out.append(self._offered.pop(nxt))
@@ -176,7 +176,7 @@ class Relay:
             type=type_,
             aggregate_id=notification.originator_id,
             aggregate_version=notification.originator_version,
-            recorded_at=event.timestamp,  # type: ignore[attr-defined]
+            recorded_at=event.timestamp,
             area_path=self._area_path(type_, event),
             data=wire.event_data(event),
         )
