@@ -130,8 +130,16 @@ def create_app(runtime: Runtime) -> FastAPI:
                                          body.get("password"))
         return JSONResponse(result)
 
-    @app.post("/api/v1/reports", status_code=201, openapi_extra={"requestBody": {
-        "required": True, "content": {"application/json": {"schema": REPORT_SCHEMA}}}})
+    @app.post("/api/v1/reports", status_code=201, openapi_extra={
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": REPORT_SCHEMA}}},
+        # Read from the request directly (hot path), so declared here for the schema.
+        "parameters": [
+            {"name": "Authorization", "in": "header", "required": True,
+             "schema": {"type": "string"}, "description": "Bearer token"},
+            {"name": "Idempotency-Key", "in": "header", "required": True,
+             "schema": {"type": "string", "maxLength": 128}},
+        ]})
     async def submit_report(request: Request) -> JSONResponse:
         # Headers read directly: FastAPI's Header() parameters cost a dependency solve
         # (pydantic validation) per request on the hottest path.

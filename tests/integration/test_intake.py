@@ -269,3 +269,11 @@ async def test_an_envelope_from_memory_equals_one_from_the_store(system: System)
         from_memory = relay.envelope(recording.notification, recording.domain_event)
         from_store = relay.envelope(recording.notification)
         assert from_memory.encode() == from_store.encode()
+
+
+async def test_openapi_documents_the_report_submission(system: System):
+    spec = (await system.client.get("/openapi.json")).json()
+    post = spec["paths"]["/api/v1/reports"]["post"]
+    assert {p["name"] for p in post["parameters"]} >= {"Authorization", "Idempotency-Key"}
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert "assessment" in schema["required"]
