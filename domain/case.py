@@ -118,11 +118,15 @@ class Case(Aggregate):
             raise InvalidInput("missing_field", "A reason is required to change the status",
                                "Cần ghi rõ lý do khi chuyển trạng thái", "reason")
         self._status_changed(from_status=self.status, status=status, reason=reason,
-                             deadline=status_deadline(status, at), at=at, by=by, by_key=by_key)
+                             deadline=status_deadline(status, at), at=at, by=by, by_key=by_key,
+                             report_ids=list(self.reports))
 
     @event("StatusChanged")
     def _status_changed(self, from_status: str, status: str, reason: str,
-                        deadline: datetime | None, at: datetime, by: str, by_key: str) -> None:
+                        deadline: datetime | None, at: datetime, by: str, by_key: str,
+                        report_ids: list[str]) -> None:
+        # report_ids: which reports the case covered then, so that readers of the stream
+        # (the notifier) can settle what those reports raised without the case's history.
         self.status = status
         self.status_deadline = deadline
         self.updated_at = at

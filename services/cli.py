@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.add_argument("--json", action="store_true", help="print JSON")
     _home_arg(accounts)
 
+    overdue = sub.add_parser("overdue", help="what is overdue at an instant",
+                             description="List every expected report not received by "
+                             "ISO_TIME (computed from the schedule, assignments and reports).")
+    overdue.add_argument("--at", required=True, metavar="ISO_TIME",
+                         help="ISO 8601 with offset, e.g. 2026-11-26T14:00:00+07:00")
+    overdue.add_argument("--json", action="store_true", help="print JSON")
+    _home_arg(overdue)
+
     case = sub.add_parser("case", help="cases (vụ việc)", description="Cases (vụ việc).")
     case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
     history = case_sub.add_parser(
@@ -200,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print_demo_logins()
             return EXIT_OK
+        if args.command == "overdue":
+            from services.notifier.cli import overdue_command
+
+            return overdue_command(resolve_home(args.home), args.at, args.json)
         if args.command == "case":
             return _cmd_case_history(args)
         if args.command == "audit":

@@ -25,6 +25,8 @@ class Settings:
     http_port: int = DEFAULT_HTTP_PORT
     token_ttl_seconds: int = 8 * 3600
     publish_wait_seconds: float = 5.0
+    # Services /healthz waits for besides the intake's own parts (set by `tinhhinh up`).
+    required_services: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, home: Path, *, http_host: str | None = None,
@@ -36,6 +38,8 @@ class Settings:
             http_host=http_host or "127.0.0.1",
             http_port=http_port or DEFAULT_HTTP_PORT,
             token_ttl_seconds=int(os.environ.get("TINHHINH_TOKEN_TTL", str(8 * 3600))),
+            required_services=tuple(
+                s for s in os.environ.get("TINHHINH_REQUIRE", "").split(",") if s),
         )
 
 

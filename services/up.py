@@ -25,7 +25,9 @@ from services.store import open_store
 log = structlog.get_logger(__name__)
 
 DEMO_PLAN = Path(__file__).resolve().parents[1] / "plans" / "demo-thuan-thanh.toml"
-SERVICES = ("services.intake",)
+# The HTTP-serving intake first: `up` waits on its /healthz, which also asks the others.
+HTTP_SERVICE = "services.intake"
+BACKGROUND_SERVICES = ("services.notifier",)
 
 
 def load_demo_if_empty(home: Path) -> bool:
@@ -79,12 +81,17 @@ def run_up(home: Path, http_port: int, nats_port: int, demo: bool, host: str = "
             nats_server.start()
             nats_url = nats_server.url
         loaded = demo and load_demo_if_empty(home)
-        env = {**os.environ, "NATS_URL": nats_url, "TINHHINH_HOME": str(home)}
+        env = {**os.environ, "NATS_URL": nats_url, "TINHHINH_HOME": str(home),
+               "TINHHINH_REQUIRE": ",".join(m.rsplit(".", 1)[1] for m in BACKGROUND_SERVICES)}
         http_url = f"http://{host}:{http_port}"
-        for module in SERVICES:
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", HTTP_SERVICE, "--home", str(home), "--host", host,
+             "--port", str(http_port)],
+            env=env, preexec_fn=die_with_parent_hook(),
+        ))
+        for module in BACKGROUND_SERVICES:
             children.append(subprocess.Popen(
-                [sys.executable, "-m", module, "--home", str(home), "--host", host,
-                 "--port", str(http_port)],
+                [sys.executable, "-m", module, "--home", str(home)],
                 env=env, preexec_fn=die_with_parent_hook(),
             ))
         _wait_healthy(http_url, children[0], timeout=60)

@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
+from uuid import UUID
 
 import structlog
 from fastapi import FastAPI, Header, Query, Request
@@ -19,6 +20,7 @@ from services.audit.database import database_path
 from services.audit.status import AuditStatus
 from services.directory import AccountView
 from services.intake.bootstrap import Runtime
+from services.notifier.client import NotifierClient
 from services.web import mount_web
 
 log = structlog.get_logger(__name__)
@@ -112,6 +114,16 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
         health = await run_in_threadpool(runtime.health)
+        # The services `tinhhinh up` started must answer too ("every consumer ready").
+        for name in runtime.settings.required_services:
+            probe = {"notifier": runtime.notifier}.get(name)
+            try:
+                answer = await probe.health() if probe is not None else {"status": "missing"}
+            except DomainError:
+                answer = {"status": "unreachable"}
+            health[name] = answer.get("status")
+            if answer.get("status") != "ok":
+                health["status"] = "starting"
         return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
     @app.get("/metrics", include_in_schema=False)
@@ -235,7 +247,39 @@ def create_app(runtime: Runtime) -> FastAPI:
     case_command("handler", cases.assign_handler)
     case_command("notes", cases.add_note)
 
+    def notifier() -> NotifierClient:
+        if runtime.notifier is None:
+            err = DomainError("unavailable", "The notifier is not reachable yet",
+                              "Chưa kết nối được dịch vụ cảnh báo, vui lòng thử lại sau")
+            err.status = 503
+            raise err
+        return runtime.notifier
+
+    @app.get("/api/v1/alerts")
+    async def list_alerts(authorization: Auth = None, status: str = "open") -> JSONResponse:
+        account = await caller(authorization)
+        return JSONResponse({"alerts": await notifier().alerts(account.id, status)})
+
+    @app.post("/api/v1/alerts/{alert_id}/ack")
+    async def ack_alert(alert_id: str, authorization: Auth = None) -> JSONResponse:
+        account = await caller(authorization)
+        return JSONResponse(await notifier().ack(account.id, alert_id))
+
+    @app.get("/api/v1/overdue")
+    async def get_overdue(at: str, authorization: Auth = None) -> JSONResponse:
+        # Scoped: a cadre sees their own, a leader their unit's scope, auditors everything.
+        account = await caller(authorization)
+        return JSONResponse(await notifier().overdue(at, account.id))
+
     deps = mount_web(app, runtime).deps
+
+    async def web_alerts(account_id: UUID) -> list[dict[str, Any]]:
+        return await notifier().alerts(account_id)
+
+    async def web_ack(account_id: UUID, alert_id: str) -> None:
+        await notifier().ack(account_id, alert_id)
+
+    deps.alerts, deps.ack = web_alerts, web_ack
     try:
         deps.audit_status = AuditStatus(database_path(runtime.store), runtime.clock)
     except (NotImplementedError, ValueError) as err:  # not SQLite: docs/audit.md

@@ -18,6 +18,7 @@ from services.cases import CaseService
 from services.directory import Directory
 from services.intake.service import IntakeService
 from services.intake.tokens import TokenService, load_or_create_secret
+from services.notifier.client import NotifierClient
 from services.relay import Relay
 from services.settings import Settings
 from services.store import Store, open_store
@@ -38,6 +39,7 @@ class Runtime:
     js: JetStreamContext | None = None
     relay: Relay | None = None
     sealer: Sealer | None = None
+    notifier: NotifierClient | None = None
     broker: Any = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -49,6 +51,7 @@ class Runtime:
             max_reconnect_attempts=-1, reconnect_time_wait=0.5,
         )
         self.js = self.nc.jetstream()
+        self.notifier = NotifierClient(self.nc)
         await declare_streams(self.js)
         await asyncio.to_thread(self.directory.refresh)
         self.relay = Relay(self.store, self.directory, self.js)

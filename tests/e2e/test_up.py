@@ -211,3 +211,21 @@ def test_nats_url_and_usage_errors(up: Up):
     assert bad.returncode == 2
     assert up.stop() == 0
     assert not (up.home / "run.json").exists()
+
+
+def test_up_runs_the_notifier_and_answers_overdue_and_alerts(up: Up):
+    up.start()
+    health = httpx.get(f"{up.url}/healthz", timeout=10).json()
+    assert health["notifier"] == "ok"
+    result = up.cli("overdue", "--at", "2026-11-26T14:00:00+07:00", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    weekly = {(r["cadre_id"], r["area_id"]) for r in rows
+              if r["kind"] == "weekly" and r["period"] == "2026-W48"}
+    assert ("cb-ho-a-lu", "ho-dang-xa") in weekly and ("cb-ho-dang-xa", "ho-dang-xa") in weekly
+    leader = next(a for a in up.accounts() if a["username"] == "ld.ccb.ho")
+    tok = token(up.url, str(leader["username"]), str(leader["password"]))
+    alerts = httpx.get(f"{up.url}/api/v1/alerts?status=open", timeout=10,
+                       headers={"Authorization": f"Bearer {tok}"})
+    assert alerts.status_code == 200 and isinstance(alerts.json()["alerts"], list)
+    assert up.stop() == 0

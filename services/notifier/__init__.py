@@ -1,0 +1,1 @@
+"""Notifier: reminders, overdue flags, hot-spot alerts and escalation up the rollup line."""

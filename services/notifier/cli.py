@@ -1,0 +1,148 @@
+"""`tinhhinh overdue --at ISO_TIME [--json]`: what is overdue at an instant, computed.
+
+It asks the running notifier over NATS; with no notifier answering it computes the
+same list from the event stream, and with no NATS from the home's event store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import nats
+import nats.errors
+
+from domain.errors import DomainError
+from services import wire
+from services.natsd import wait_ready
+from services.network_view import NetworkView
+from services.notifier.deadlines import overdue
+from services.notifier.digest import REPORT_KINDS_VI, vn_time
+from services.notifier.received import Received
+from services.notifier.rpc import PREFIX
+from services.notifier.service import parse_at
+from services.notifier.settings import NotifierSettings
+from services.settings import running_nats_url
+from services.streams import EVENTS_STREAM, EVENTS_SUBJECTS
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+RPC_TIMEOUT = 30.0
+
+
+class Unreachable(Exception):
+    """No NATS server answers at the URL."""
+
+
+def overdue_command(home: Path, at: str, as_json: bool) -> int:
+    """Print what is overdue at `at`; exit 0, 1 (failed) or 2 (usage) per CONTRACT."""
+    try:
+        instant = parse_at(at)
+    except DomainError as err:
+        print(f"{err.message_vi}\n{err.message}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        settings = NotifierSettings.load(home)
+        rows = _rows(home, instant, settings)
+    except DomainError as err:
+        print(f"{err.message_vi}\n{err.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, RuntimeError, ValueError, nats.errors.Error) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(_table(rows, instant))
+    return EXIT_OK
+
+
+def _rows(home: Path, at: datetime, settings: NotifierSettings) -> list[dict[str, Any]]:
+    url = os.environ.get("NATS_URL") or running_nats_url(home)
+    if url is not None:
+        try:
+            return asyncio.run(_from_nats(url, at, settings))
+        except Unreachable:
+            pass
+    events = home / "events.sqlite"
+    if not events.exists() and not os.environ.get("PERSISTENCE_MODULE"):
+        raise RuntimeError(f"tinhhinh is not running and {home} holds no event store")
+    return _from_store(home, at, settings)
+
+
+async def _from_nats(url: str, at: datetime, settings: NotifierSettings) -> list[dict[str, Any]]:
+    try:
+        await wait_ready(url, timeout=3.0)
+    except (TimeoutError, OSError, nats.errors.Error) as exc:
+        raise Unreachable(str(exc)) from exc
+    nc = await nats.connect(url, allow_reconnect=False, name="tinhhinh-cli")
+    try:
+        try:
+            reply = await nc.request(f"{PREFIX}.overdue",
+                                     json.dumps({"at": at.isoformat()}).encode(),
+                                     timeout=RPC_TIMEOUT)
+        except nats.errors.NoRespondersError:
+            return await _from_stream(nc, at, settings)
+        answer = json.loads(reply.data)
+        if answer.get("status") != 200:
+            error = answer.get("body", {}).get("error", {})
+            raise DomainError(str(error.get("code")), str(error.get("message")),
+                              str(error.get("message_vi")), error.get("field"))
+        rows: list[dict[str, Any]] = answer["body"]
+        return rows
+    finally:
+        await nc.close()
+
+
+async def _from_stream(nc: Any, at: datetime,
+                       settings: NotifierSettings) -> list[dict[str, Any]]:
+    js = nc.jetstream()
+    view, received = NetworkView(), Received()
+    last = (await js.stream_info(EVENTS_STREAM)).state.last_seq or 0
+    if last:
+        sub = await js.subscribe(EVENTS_SUBJECTS[0], ordered_consumer=True)
+        try:
+            seq = 0
+            while seq < last:
+                msg = await sub.next_msg(timeout=10)
+                seq = msg.metadata.sequence.stream
+                env = wire.decode(msg.data)
+                if not view.apply(env["type"], env["aggregate_id"], env["data"]) and \
+                        env["type"] == "ReportSubmitted":
+                    received.add_report(env["data"])
+        finally:
+            await sub.unsubscribe()
+    return overdue(view, received, at, settings.kinds)
+
+
+def _from_store(home: Path, at: datetime, settings: NotifierSettings) -> list[dict[str, Any]]:
+    from services.directory import Directory
+    from services.store import open_store
+
+    store = open_store(home)
+    try:
+        directory = Directory(store)
+        directory.refresh()
+        received = Received()
+        for r in directory.reports():
+            if r.period is not None:
+                received.add(r.kind, r.period, r.cadre_id, r.area_id, r.submitted_at)
+        return overdue(directory.view, received, at, settings.kinds)
+    finally:
+        store.close()
+
+
+def _table(rows: list[dict[str, Any]], at: datetime) -> str:
+    tz = NetworkView().schedule().tz
+    head = f"Quá hạn lúc {vn_time(at, tz)}: {len(rows)} báo cáo chưa gửi"
+    lines = [head]
+    for r in rows:
+        deadline = vn_time(datetime.fromisoformat(r["deadline"]), tz)
+        kind = REPORT_KINDS_VI.get(r["kind"], r["kind"])
+        lines.append(f"  {kind} {r['period']:9} {r['unit_id'] or '-':28} {r['area_id']:28} "
+                     f"{r['cadre_id']:28} hạn {deadline}")
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""Who is who for the notifier: leaders by unit, cadres' accounts, rollup chains, scopes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from services.network_view import NetworkView
+
+_MAX_DEPTH = 64
+
+
+class People:
+    """Indexes over the network view, dropped whenever the network changes."""
+
+    def __init__(self, view: NetworkView) -> None:
+        self.view = view
+        self._leaders: dict[str, list[str]] | None = None
+        self._cadres: dict[str, list[str]] | None = None
+        self._chains: dict[str, list[str]] = {}
+
+    def forget(self) -> None:
+        self._leaders = None
+        self._cadres = None
+        self._chains = {}
+
+    def _index(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        if self._leaders is None or self._cadres is None:
+            leaders: dict[str, list[str]] = defaultdict(list)
+            cadres: dict[str, list[str]] = defaultdict(list)
+            for account in sorted(self.view.accounts.values(), key=lambda a: a.username):
+                if not account.active:
+                    continue
+                if account.role == "leader" and account.unit_id:
+                    leaders[account.unit_id].append(str(account.id))
+                if account.role == "cadre" and account.cadre_id:
+                    cadres[account.cadre_id].append(str(account.id))
+            self._leaders, self._cadres = dict(leaders), dict(cadres)
+        return self._leaders, self._cadres
+
+    def leaders(self, unit_ids: list[str]) -> list[str]:
+        """Account ids of the active leaders of these units, in unit order."""
+        by_unit = self._index()[0]
+        return [a for unit_id in unit_ids for a in by_unit.get(unit_id, [])]
+
+    def cadre_accounts(self, cadre_ids: list[str]) -> list[str]:
+        by_cadre = self._index()[1]
+        return [a for cadre_id in cadre_ids for a in by_cadre.get(cadre_id, [])]
+
+    def chain(self, area_id: str) -> list[str]:
+        """The area's own unit, then each rollup parent up to the top of the tree."""
+        if area_id not in self._chains:
+            chain: list[str] = []
+            current = self.view.unit_for_area(area_id)
+            while current is not None and current not in chain and len(chain) < _MAX_DEPTH:
+                chain.append(current)
+                current = self.view.units.get(current, {}).get("parent")
+            self._chains[area_id] = chain
+        return self._chains[area_id]
+
+    def visible_rows(self, account_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows an account may read, by the intake's rules: own cadre, unit scope, or all."""
+        account = self.view.accounts.get(UUID(account_id))
+        if account is None or not account.active:
+            return []
+        if account.role == "cadre":
+            return [r for r in rows if r["cadre_id"] == account.cadre_id]
+        if account.unit_id is None:
+            return rows if account.role in ("auditor", "admin") else []
+        areas = self.view.visible_areas(account.unit_id)
+        return [r for r in rows if r["area_id"] in areas]

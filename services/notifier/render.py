@@ -1,0 +1,58 @@
+"""Digests as people read them: Vietnamese subject and bodies from templates/alert_*."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+# HTML templates autoescape; plain-text ones must not, or "&" would reach a subject
+# line as "&amp;". Either way user text never becomes markup or a header.
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+_KIND_VI = {"reminder": "nhắc hạn", "overdue": "quá hạn", "hot_spot": "điểm nóng"}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+
+
+def summary(items: list[dict[str, Any]]) -> str:
+    """`2 quá hạn, 1 điểm nóng`: what a digest holds, in a few words."""
+    counts = Counter(str(it["kind"]) for it in items)
+    return ", ".join(f"{n} {_KIND_VI.get(k, k)}" for k, n in sorted(counts.items()))
+
+
+def _subject(context: dict[str, Any]) -> str:
+    # A subject is one header line whatever the data holds.
+    return " ".join(_ENV.get_template("alert_subject.txt.j2").render(context).split())[:250]
+
+
+def headline(item: dict[str, Any]) -> str:
+    """One alert in one Vietnamese line: the subject a digest of it alone would have."""
+    items = [{**item, "step": item.get("step", "raised")}]
+    return _subject({"items": items, "summary": summary(items)})
+
+
+def render(payload: dict[str, Any]) -> Message:
+    """Render a delivery's payload (see digest.digests) into subject, text and HTML."""
+    context = {"name": payload.get("name", ""), "items": payload.get("items", []),
+               "base_url": payload.get("base_url"), "summary": summary(payload.get("items", []))}
+    subject = _subject(context)
+    return Message(
+        subject=subject,
+        text=_ENV.get_template("alert_body.txt.j2").render(context),
+        html=_ENV.get_template("alert_body.html.j2").render({**context, "subject": subject}),
+    )

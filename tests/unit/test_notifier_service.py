@@ -1,0 +1,345 @@
+"""The notifier's ladder, given events and a clock: who is told what, and when."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from domain.alert import HOT_SPOT, OVERDUE, REMINDER
+from domain.clock import FixedClock
+from domain.delivery import EMAIL, NATS, Delivery
+from domain.errors import NotFound
+from domain.ids import NETWORK_ID, account_id, assignment_id
+from domain.schedule import Schedule
+from services.notifier.book import AlertBook
+from services.notifier.service import NotifierService
+from services.notifier.settings import Channels
+from services.notifier.store import AlertStore
+from services.plan_file import Plan, load_plan
+
+PLANS = Path(__file__).resolve().parents[2] / "plans"
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=VN)
+THURSDAY_0900 = datetime(2026, 11, 26, 9, 0, tzinfo=VN)
+THURSDAY_1400 = datetime(2026, 11, 26, 14, 0, tzinfo=VN)
+CHANNELS = Channels(smtp_host="localhost", email_pattern="{username}@example.org")
+
+
+def plan_envelopes(plan: Plan) -> list[dict[str, Any]]:
+    """The wire envelopes `tinhhinh network load` would publish for a plan (no secrets)."""
+    out: list[dict[str, Any]] = []
+
+    def add(type_: str, aggregate_id: UUID, data: dict[str, Any]) -> None:
+        out.append({"type": type_, "aggregate_id": str(aggregate_id), "data": data})
+
+    add("NetworkCreated", NETWORK_ID, {"name": plan.name})
+    for lv in plan.levels:
+        add("NetworkLevelDefined", NETWORK_ID,
+            {"level": {"id": lv.id, "name": lv.name, "rank": lv.rank}})
+    for a in plan.areas:
+        add("NetworkAreaDefined", NETWORK_ID,
+            {"area": {"id": a.id, "name": a.name, "level": a.level, "parent": a.parent}})
+    for u in plan.units:
+        add("NetworkUnitDefined", NETWORK_ID, {"unit": {
+            "id": u.id, "name": u.name, "kind": u.kind, "parent": u.parent,
+            "copies_to": list(u.copies_to), "area_ids": list(u.area_ids)}})
+    for c in plan.cadres:
+        add("NetworkCadreDefined", NETWORK_ID,
+            {"cadre": {"id": c.id, "name": c.name, "unit": c.unit}})
+    add("NetworkScheduleDefined", NETWORK_ID,
+        {"schedule": Schedule.from_mapping(plan.schedule).to_mapping()})
+    add("NetworkEscalationDefined", NETWORK_ID, {"escalation": dict(plan.escalation)})
+    cadre_unit = {c.id: c.unit for c in plan.cadres}
+    for acc in plan.accounts:
+        add("AccountOpened", account_id(acc.username), {
+            "username": acc.username, "name": acc.name, "role": acc.role,
+            "unit_id": acc.unit or cadre_unit.get(acc.cadre or ""), "cadre_id": acc.cadre})
+    for s in plan.assignments:
+        add("AssignmentStarted", assignment_id(s.cadre, s.area, s.valid_from.isoformat()), {
+            "cadre_id": s.cadre, "area_id": s.area, "valid_from": s.valid_from.isoformat(),
+            "valid_until": None if s.valid_until is None else s.valid_until.isoformat()})
+    return out
+
+
+def report(cadre_id: str, area_id: str, at: datetime, *, kind: str = "weekly",
+           period: str | None = "2026-W48", hot_spots: list[dict[str, str]] | None = None,
+           report_id: UUID | None = None) -> dict[str, Any]:
+    return {"type": "ReportSubmitted", "aggregate_id": str(report_id or uuid4()), "data": {
+        "kind": kind, "period": period, "area_id": area_id, "cadre_id": cadre_id,
+        "submitted_at": at.isoformat(), "device_time": None,
+        "content": {"assessment": "stable", "summary": "Ổn định",
+                    "hot_spots": hot_spots or []}}}
+
+
+def uid(username: str) -> str:
+    return str(account_id(username))
+
+
+def memory_store() -> AlertStore:
+    return AlertStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+
+
+def notifier(clock: FixedClock, store: AlertStore | None = None, *,
+             plan: str = "demo-thuan-thanh.toml", kinds: tuple[str, ...] = ("weekly",),
+             channels: Channels = CHANNELS) -> NotifierService:
+    book = AlertBook(store or memory_store())
+    book.load()
+    service = NotifierService(book, clock, channels, kinds)
+    for envelope in plan_envelopes(load_plan(PLANS / plan)):
+        service.apply(envelope)
+    return service
+
+
+def everyone_reported(service: NotifierService, period: str, at: datetime) -> None:
+    for a in list(service.view.assignments.values()):
+        if a.covers(at):
+            service.apply(report(a.cadre_id, a.area_id, at, period=period))
+
+
+def sent_to(service: NotifierService, channel: str = EMAIL) -> Counter[str]:
+    """How many deliveries each username has waiting on a channel."""
+    names = {str(a.id): a.username for a in service.view.accounts.values()}
+    return Counter(names[d.account_id or ""] for d in service.book.outbox(channel))
+
+
+def drain(service: NotifierService) -> list[Delivery]:
+    out = []
+    for channel in (EMAIL, NATS):
+        for delivery in service.outbox(channel):
+            service.sent(delivery.id)
+            out.append(delivery)
+    return out
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(WEDNESDAY)
+
+
+@pytest.fixture
+def quiet(clock: FixedClock) -> NotifierService:
+    """The demo network with last weeks' reports all in: nothing is due on Wednesday."""
+    service = notifier(clock)
+    everyone_reported(service, "2026-W46", datetime(2026, 11, 12, 10, 0, tzinfo=VN))
+    everyone_reported(service, "2026-W47", datetime(2026, 11, 19, 10, 0, tzinfo=VN))
+    service.sweep()
+    drain(service)
+    return service
+
+
+def test_nothing_is_raised_when_every_report_is_in(quiet: NotifierService):
+    assert quiet.sweep() == 0
+    assert quiet.book.alerts == {}
+
+
+def test_reminder_goes_to_each_cadre_at_nine_and_not_a_second_earlier(
+        quiet: NotifierService, clock: FixedClock):
+    clock.set(THURSDAY_0900 - timedelta(seconds=1))
+    assert quiet.sweep() == 0
+    clock.set(THURSDAY_0900)
+    quiet.sweep()
+    kinds = {a.kind for a in quiet.book.alerts.values()}
+    assert kinds == {REMINDER}
+    told = sent_to(quiet)
+    assert told["cb.ho.dongcoi"] == 1
+    # Trần Đức Thắng watches two areas: one message for both.
+    assert told["cb.ho.alu"] == 1
+    assert not any(name.startswith("ld.") for name in told)
+
+
+def test_overdue_at_14_00_tells_the_cadre_and_the_branch_leader_only(
+        quiet: NotifierService, clock: FixedClock):
+    clock.set(THURSDAY_1400 - timedelta(seconds=1))
+    quiet.apply(report("cb-ho-a-lu", "ho-a-lu", clock.now()))  # 13:59:59 counts
+    quiet.sweep()
+    drain(quiet)
+    clock.set(THURSDAY_1400)
+    quiet.sweep()
+    overdue = {a.area_id: a for a in quiet.book.alerts.values() if a.kind == OVERDUE}
+    assert "ho-a-lu" not in overdue
+    assert overdue["ho-dong-coi"].recipients == [uid("cb.ho.dongcoi"), uid("ld.ch.ho.dongcoi")]
+    told = sent_to(quiet)
+    assert told["ld.ch.ho.dongcoi"] == 1 and told["cb.ho.dongcoi"] == 1
+    assert "ld.ccb.ho" not in told and "ld.ch.ho.alu" not in told
+    reminders = [a for a in quiet.book.alerts.values() if a.kind == REMINDER]
+    assert reminders and all(a.resolved_at is not None for a in reminders)
+
+
+def test_escalation_climbs_one_level_per_grace_period_up_to_the_top(
+        quiet: NotifierService, clock: FixedClock):
+    clock.set(THURSDAY_1400)
+    quiet.sweep()
+    drain(quiet)
+    steps = []
+    for hours in (23, 24, 48, 72, 96, 160):
+        clock.set(THURSDAY_1400 + timedelta(hours=hours))
+        quiet.sweep()
+        steps.append(sorted(n for n in sent_to(quiet) if n.startswith("ld.")))
+        drain(quiet)
+    # The commune's leader once for all its late branches, then the town, then the top.
+    assert steps == [[], ["ld.ccb.dinhto", "ld.ccb.giadong", "ld.ccb.ho", "ld.ccb.songho"],
+                     ["ld.ccb.thixa"], ["ld.bdv.thiuy"], [], []]
+    alert = quiet.book.alerts[next(a.id for a in quiet.book.alerts.values()
+                                   if a.kind == OVERDUE and a.area_id == "ho-dong-coi")]
+    assert alert.level_unit_id == "bdv-thi-uy"
+    assert uid("ld.bdv.tinhuy") not in alert.recipients
+
+
+def test_the_ladder_stops_the_moment_the_report_arrives(
+        quiet: NotifierService, clock: FixedClock):
+    clock.set(THURSDAY_1400)
+    quiet.sweep()
+    drain(quiet)
+    clock.set(THURSDAY_1400 + timedelta(hours=20))
+    quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", clock.now()))
+    clock.set(THURSDAY_1400 + timedelta(hours=24))
+    quiet.sweep()
+    alerts = {a.area_id: a for a in quiet.book.alerts.values() if a.kind == OVERDUE}
+    assert alerts["ho-dong-coi"].status == "resolved"
+    assert alerts["ho-dong-coi"].level == 0
+    assert alerts["ho-a-lu"].level == 1
+
+
+def test_an_area_with_two_cadres_resolves_only_when_both_have_reported(
+        quiet: NotifierService, clock: FixedClock):
+    clock.set(THURSDAY_1400)
+    quiet.sweep()
+    quiet.apply(report("cb-ho-a-lu", "ho-dang-xa", clock.now()))
+    alert = next(a for a in quiet.book.alerts.values()
+                 if a.kind == OVERDUE and a.area_id == "ho-dang-xa")
+    assert alert.missing == ["cb-ho-dang-xa"] and alert.status == "open"
+    quiet.apply(report("cb-ho-dang-xa", "ho-dang-xa", clock.now()))
+    assert alert.status == "resolved" and alert.resolution == "report_received"
+
+
+def test_redelivered_events_and_repeated_sweeps_raise_nothing_new(
+        quiet: NotifierService, clock: FixedClock):
+    clock.set(THURSDAY_1400)
+    quiet.sweep()
+    urgent = report("cb-ho-dong-coi", "ho-dong-coi", clock.now(), kind="urgent", period=None,
+                    hot_spots=[{"category": "land", "severity": "urgent", "title": "Tranh chấp"}])
+    quiet.apply(urgent)
+    before = (len(quiet.book.alerts), len(quiet.book.pending))
+    quiet.apply(urgent, remember=False)
+    quiet.apply(urgent)
+    quiet.sweep()
+    assert (len(quiet.book.alerts), len(quiet.book.pending)) == before
+
+
+def test_urgent_hot_spot_reaches_the_line_up_to_the_town_at_once_and_no_one_else(
+        quiet: NotifierService, clock: FixedClock):
+    quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", clock.now(), kind="urgent", period=None,
+                       hot_spots=[{"category": "land", "severity": "urgent",
+                                   "title": "Tập trung đông người"}]))
+    [alert] = [a for a in quiet.book.alerts.values() if a.kind == HOT_SPOT]
+    assert set(alert.recipients) == {uid("ld.ch.ho.dongcoi"), uid("ld.ccb.ho"),
+                                     uid("ld.ccb.thixa"), uid("ld.bdv.thiuy")}
+    assert quiet.alerts_for(uid("ld.ccb.songho")) == []
+    assert quiet.alerts_for(uid("ld.bdv.tinhuy")) == []
+    assert [a["alert_id"] for a in quiet.alerts_for(uid("ld.ccb.ho"))] == [str(alert.id)]
+
+
+def test_unacknowledged_urgent_hot_spot_climbs_one_level_after_two_hours(
+        quiet: NotifierService, clock: FixedClock):
+    quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", clock.now(), kind="urgent", period=None,
+                       hot_spots=[{"category": "land", "severity": "urgent", "title": "X"}]))
+    drain(quiet)
+    clock.advance(timedelta(hours=2) - timedelta(seconds=1))
+    quiet.sweep()
+    assert sent_to(quiet) == Counter()
+    clock.advance(timedelta(seconds=1))
+    quiet.sweep()
+    assert sent_to(quiet) == Counter({"ld.bdv.tinhuy": 1})
+
+
+def test_acknowledged_urgent_hot_spot_does_not_climb(quiet: NotifierService, clock: FixedClock):
+    quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", clock.now(), kind="urgent", period=None,
+                       hot_spots=[{"category": "land", "severity": "urgent", "title": "X"}]))
+    [alert] = quiet.alerts_for(uid("ld.ccb.thixa"))
+    acked = quiet.acknowledge(uid("ld.ccb.thixa"), alert["alert_id"])
+    assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == [uid("ld.ccb.thixa")]
+    drain(quiet)
+    clock.advance(timedelta(hours=3))
+    quiet.sweep()
+    assert sent_to(quiet) == Counter()
+    assert quiet.alerts_for(uid("ld.ccb.ho"), "acknowledged")[0]["alert_id"] == alert["alert_id"]
+
+
+def test_high_hot_spot_tells_the_branch_and_the_commune(quiet: NotifierService):
+    quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", quiet.clock.now(), kind="urgent",
+                       period=None, hot_spots=[
+                           {"category": "land", "severity": "high", "title": "X"},
+                           {"category": "land", "severity": "low", "title": "Y"}]))
+    [alert] = quiet.book.alerts.values()
+    assert alert.recipients == [uid("ld.ch.ho.dongcoi"), uid("ld.ccb.ho")]
+
+
+def test_low_and_medium_hot_spots_raise_nothing(quiet: NotifierService):
+    quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", quiet.clock.now(), hot_spots=[
+        {"category": "land", "severity": "medium", "title": "X"}]))
+    assert not [a for a in quiet.book.alerts.values() if a.kind == HOT_SPOT]
+
+
+def test_an_alert_cannot_be_acknowledged_or_seen_by_an_unrelated_leader(
+        quiet: NotifierService):
+    quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", quiet.clock.now(), kind="urgent",
+                       period=None, hot_spots=[{"category": "x", "severity": "urgent",
+                                                "title": "X"}]))
+    [alert] = quiet.book.alerts.values()
+    with pytest.raises(NotFound):
+        quiet.acknowledge(uid("ld.ccb.songho"), str(alert.id))
+    with pytest.raises(NotFound):
+        quiet.acknowledge(uid("ld.ccb.songho"), "not-an-id")
+    assert alert.acknowledged == {}
+
+
+def test_after_a_long_outage_each_person_gets_one_digest(clock: FixedClock):
+    # Given a notifier that last ran before W47's reminder and comes back after W48's deadline
+    service = notifier(clock)
+    everyone_reported(service, "2026-W46", datetime(2026, 11, 12, 10, 0, tzinfo=VN))
+    clock.set(THURSDAY_1400 + timedelta(hours=30))
+    service.sweep()
+    told = sent_to(service)
+    # Then two deadlines and their escalations arrive as one message per person
+    assert told and set(told.values()) == {1}
+    assert told["ld.bdv.thiuy"] == 1 and told["ld.ccb.ho"] == 1
+    w47 = next(a for a in service.book.alerts.values()
+               if a.period == "2026-W47" and a.area_id == "ho-dong-coi")
+    assert w47.level_unit_id == "bdv-thi-uy"
+    assert not [a for a in service.book.alerts.values() if a.kind == REMINDER]
+
+
+def test_state_survives_a_restart_from_the_same_file(tmp_path: Path, clock: FixedClock):
+    env = {"PERSISTENCE_MODULE": "services.durable_sqlite",
+           "NOTIFIER_SQLITE_DBNAME": str(tmp_path / "notifier.sqlite")}
+    service = notifier(clock, AlertStore(env=env))
+    clock.set(THURSDAY_1400)
+    service.sweep()
+    alerts, pending = len(service.book.alerts), set(service.book.pending)
+    service.book.store.close()
+    again = notifier(clock, AlertStore(env=env))
+    assert len(again.book.alerts) == alerts and set(again.book.pending) == pending
+    assert again.sweep() == 0
+    again.book.store.close()
+
+
+def test_a_digest_whose_alerts_all_resolved_before_sending_is_cancelled(
+        quiet: NotifierService, clock: FixedClock):
+    clock.set(THURSDAY_1400)
+    quiet.sweep()
+    assert sent_to(quiet)["ld.ch.ho.dongcoi"] == 1
+    quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", clock.now()))
+    to_send = {d.id for d in quiet.outbox(EMAIL)}
+    told = sent_to(quiet)
+    assert "ld.ch.ho.dongcoi" not in told and "cb.ho.dongcoi" not in told
+    assert told["ld.ch.ho.alu"] == 1 and len(to_send) == sum(told.values())
+    # The machine feed still says what happened, resolution included.
+    changes = [d.payload["change"] for d in quiet.outbox(NATS)
+               if d.payload["area_id"] == "ho-dong-coi"]
+    assert changes[-1] == "resolved"
