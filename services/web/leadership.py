@@ -60,10 +60,15 @@ def router(site: Site) -> APIRouter:
         period = schedule.period_of(Cadence.WEEK, now)
         week = await run_in_threadpool(unit_week, runtime, viewer.account, unit_id, period, now)
         cases = await run_in_threadpool(runtime.cases.search, viewer.account, None, None, 200)
-        alerts = None
+        alerts, alerts_error = None, None
         if site.deps.alerts is not None:
-            raw_alerts = await call(site.deps.alerts, viewer.account.id)
-            alerts = [alert_panel(runtime, a) for a in raw_alerts or []]
+            try:
+                raw_alerts = await call(site.deps.alerts, viewer.account.id)
+            except DomainError as exc:
+                # The notifier down must not take the whole dashboard with it.
+                alerts_error = exc.message_vi
+            else:
+                alerts = [alert_panel(runtime, a) for a in raw_alerts or []]
         return site.page(
             request, viewer, "leader_home.html.j2", unit_name=unit_name(runtime, unit_id),
             period=str(period), period_label=week_label(period, schedule),
@@ -73,7 +78,7 @@ def router(site: Site) -> APIRouter:
             area_name(runtime, a), hooked=site.deps.rollup is not None,
             rollup=await rollup(unit_id, period),
             trend=await trend(unit_id, period) if site.deps.rollup else None,
-            alerts=alerts, can_ack=site.deps.ack is not None,
+            alerts=alerts, alerts_error=alerts_error, can_ack=site.deps.ack is not None,
             acked=request.query_params.get("da_xac_nhan") == "1")
 
     @r.get("/lanh-dao/tong-hop")

@@ -88,11 +88,39 @@ def served(home: Path, nats_server: EmbeddedNats) -> Iterator[Served]:  # noqa: 
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
+    notifier = _NotifierThread(home, nats_server.url, clock)
     try:
         yield Served(f"http://127.0.0.1:{port}", clock, web_deps(app))
     finally:
+        notifier.close()
         server.should_exit = True
         thread.join(timeout=30)
+
+
+class _NotifierThread:
+    """The notifier, in-process on its own event loop, on the same clock as the site."""
+
+    def __init__(self, state: Path, nats_url: str, clock: FixedClock):
+        import asyncio
+
+        from services.notifier.bootstrap import bootstrap as notifier_bootstrap
+        from services.notifier.settings import NotifierSettings
+
+        self._runtime = notifier_bootstrap(
+            NotifierSettings(home=state, nats_url=nats_url, tick_seconds=0.1), clock=clock)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="notifier",
+                                        daemon=True)
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._runtime.start(), self._loop).result(timeout=30)
+
+    def close(self) -> None:
+        import asyncio
+
+        asyncio.run_coroutine_threadsafe(self._runtime.stop(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._loop.close()
 
 
 # Per module, not per session: Playwright's sync API keeps an event loop running while it
