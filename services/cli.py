@@ -16,6 +16,7 @@ from services.settings import (
     DEFAULT_NATS_PORT,
     read_run_file,
     resolve_home,
+    running_nats_url,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -58,6 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
                                    description="List the demo logins.")
     accounts.add_argument("--json", action="store_true", help="print JSON")
     _home_arg(accounts)
+
+    rollup = sub.add_parser("rollup", help="a unit's rollup for a period",
+                            description="A unit's rollup for a period from the aggregator's "
+                            "read model: JSON, the report document (HTML) or .docx (to stdout).")
+    rollup.add_argument("unit_id")
+    rollup.add_argument("period", help="2026-W48, 2026-11, 2026-Q4, 2026-H2 or 2026")
+    rollup.add_argument("--format", choices=("json", "html", "docx"), default="json")
+    _home_arg(rollup)
+
+    replay = sub.add_parser("replay", help="rebuild a read model from the event stream",
+                            description="Rebuild a service's read model from the JetStream "
+                            "event stream (NATS_URL, or the running system's).")
+    replay.add_argument("service", choices=("aggregator",))
+    _home_arg(replay)
 
     overdue = sub.add_parser("overdue", help="what is overdue at an instant",
                              description="List every expected report not received by "
@@ -172,6 +187,20 @@ def _cmd_case_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    import os
+
+    from services.aggregator.cli import replay_command
+
+    home = resolve_home(args.home)
+    url = os.environ.get("NATS_URL") or running_nats_url(home)
+    if not url:
+        print("Không tìm thấy NATS: hãy chạy `tinhhinh up` hoặc đặt NATS_URL\n"
+              "No NATS found: start `tinhhinh up` or set NATS_URL", file=sys.stderr)
+        return EXIT_FAILED
+    return replay_command(home, url)
+
+
 def _cmd_nats_url(args: argparse.Namespace) -> int:
     import os
 
@@ -208,6 +237,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print_demo_logins()
             return EXIT_OK
+        if args.command == "rollup":
+            from services.aggregator.cli import rollup_command
+
+            return rollup_command(resolve_home(args.home), args.unit_id, args.period,
+                                  args.format)
+        if args.command == "replay":
+            return _cmd_replay(args)
         if args.command == "overdue":
             from services.notifier.cli import overdue_command
 

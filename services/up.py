@@ -27,7 +27,7 @@ log = structlog.get_logger(__name__)
 DEMO_PLAN = Path(__file__).resolve().parents[1] / "plans" / "demo-thuan-thanh.toml"
 # The HTTP-serving intake first: `up` waits on its /healthz, which also asks the others.
 HTTP_SERVICE = "services.intake"
-BACKGROUND_SERVICES = ("services.notifier",)
+BACKGROUND_SERVICES = ("services.aggregator", "services.notifier")
 
 
 def load_demo_if_empty(home: Path) -> bool:

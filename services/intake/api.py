@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,10 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
-from domain.errors import DomainError, InvalidInput, Unauthenticated
+from domain.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from services.aggregator.scope import may_read_rollup
 from services.audit.database import database_path
 from services.audit.status import AuditStatus
 from services.directory import AccountView
+from services.intake.aggregator_client import AggregatorClient
 from services.intake.bootstrap import Runtime
 from services.notifier.client import NotifierClient
 from services.web import mount_web
@@ -26,6 +29,7 @@ from services.web import mount_web
 log = structlog.get_logger(__name__)
 
 MAX_BODY = 64 * 1024
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Module level: FastAPI resolves these postponed annotations in the module's globals.
 Auth = Annotated[str | None, Header(description="Bearer token")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
@@ -116,7 +120,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         health = await run_in_threadpool(runtime.health)
         # The services `tinhhinh up` started must answer too ("every consumer ready").
         for name in runtime.settings.required_services:
-            probe = {"notifier": runtime.notifier}.get(name)
+            probe: Any = {"notifier": runtime.notifier,
+                          "aggregator": runtime.aggregator}.get(name)
             try:
                 answer = await probe.health() if probe is not None else {"status": "missing"}
             except DomainError:
@@ -271,7 +276,41 @@ def create_app(runtime: Runtime) -> FastAPI:
         account = await caller(authorization)
         return JSONResponse(await notifier().overdue(at, account.id))
 
+    def aggregator() -> AggregatorClient:
+        if runtime.aggregator is None:
+            err = DomainError("unavailable", "The aggregator is not reachable yet",
+                              "Chưa kết nối được dịch vụ tổng hợp, vui lòng thử lại sau")
+            err.status = 503
+            raise err
+        return runtime.aggregator
+
+    @app.get("/api/v1/units/{unit_id}/rollups/{period}", response_model=None)
+    async def get_rollup(request: Request, unit_id: str, period: str,
+                         authorization: Auth = None, format: str | None = None) -> Response:
+        account = await caller(authorization)
+        await run_in_threadpool(runtime.directory.refresh)
+        if not may_read_rollup(runtime.directory.view, account.role, account.unit_id, unit_id):
+            raise NotFound("not_found", "unit not found", "Không tìm thấy đơn vị")
+        fmt = format or ("html" if "text/html" in request.headers.get("accept", "")
+                         else "json")
+        reply = await aggregator().rollup(unit_id, period, fmt)
+        if fmt == "html":
+            return HTMLResponse(reply["html"])
+        if fmt == "docx":
+            return Response(base64.b64decode(reply["docx"]), media_type=DOCX, headers={
+                "Content-Disposition": f'attachment; filename="{reply["filename"]}"'})
+        return JSONResponse(reply["body"])
+
     deps = mount_web(app, runtime).deps
+
+    async def web_rollup(unit_id: str, period: str) -> dict[str, Any] | None:
+        try:
+            body: dict[str, Any] = (await aggregator().rollup(unit_id, period))["body"]
+        except DomainError:
+            return None  # no rollup yet, or the aggregator is down: the page says "none"
+        return body
+
+    deps.rollup = web_rollup
 
     async def web_alerts(account_id: UUID) -> list[dict[str, Any]]:
         return await notifier().alerts(account_id)

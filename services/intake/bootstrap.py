@@ -16,6 +16,7 @@ from domain.clock import Clock, SystemClock
 from services.audit.chain import Sealer
 from services.cases import CaseService
 from services.directory import Directory
+from services.intake.aggregator_client import AggregatorClient
 from services.intake.service import IntakeService
 from services.intake.tokens import TokenService, load_or_create_secret
 from services.notifier.client import NotifierClient
@@ -40,6 +41,7 @@ class Runtime:
     relay: Relay | None = None
     sealer: Sealer | None = None
     notifier: NotifierClient | None = None
+    aggregator: AggregatorClient | None = None
     broker: Any = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -52,6 +54,7 @@ class Runtime:
         )
         self.js = self.nc.jetstream()
         self.notifier = NotifierClient(self.nc)
+        self.aggregator = AggregatorClient(self.nc)
         await declare_streams(self.js)
         await asyncio.to_thread(self.directory.refresh)
         self.relay = Relay(self.store, self.directory, self.js)

@@ -229,3 +229,35 @@ def test_up_runs_the_notifier_and_answers_overdue_and_alerts(up: Up):
                        headers={"Authorization": f"Bearer {tok}"})
     assert alerts.status_code == 200 and isinstance(alerts.json()["alerts"], list)
     assert up.stop() == 0
+
+
+def test_up_rolls_reports_up_the_line_and_scopes_the_rollup(up: Up):
+    up.start()
+    cadre = next(a for a in up.accounts() if a["username"] == "cb.ho.alu")
+    tok = token(up.url, "cb.ho.alu", str(cadre["password"]))
+    resp = submit(up.url, tok, "roll-1", weekly("ho-a-lu", "2026-W48"))
+    assert resp.status_code == 201
+    leader = token(up.url, "ld.ccb.ho", "demo-2026")
+    sibling = token(up.url, "ld.ccb.songho", "demo-2026")
+    url = f"{up.url}/api/v1/units/ccb-ho/rollups/2026-W48"
+    deadline = time.monotonic() + 20
+    while True:
+        rollup = httpx.get(url, timeout=10, headers={"Authorization": f"Bearer {leader}"})
+        assert rollup.status_code == 200, rollup.text
+        if rollup.json()["received"] == 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    body = rollup.json()
+    assert body["unit_id"] == "ccb-ho" and body["received"] == 1
+    assert body["expected"] >= 4  # three villages, one with two cadres
+    missing = {(m["cadre_id"], m["area_id"]) for m in body["missing"]}
+    assert ("cb-ho-dang-xa", "ho-dang-xa") in missing and ("cb-ho-a-lu", "ho-a-lu") not in missing
+    refused = httpx.get(url, timeout=10, headers={"Authorization": f"Bearer {sibling}"})
+    assert refused.status_code == 404
+    html = httpx.get(url, timeout=10, headers={"Authorization": f"Bearer {leader}",
+                                               "Accept": "text/html"})
+    assert html.status_code == 200 and "BÁO CÁO" in html.text
+    cli = up.cli("rollup", "ccb-ho", "2026-W48")
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout)["received"] == 1
+    assert up.stop() == 0

@@ -1,0 +1,127 @@
+"""The aggregator's composition root: the one place that builds its objects from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import nats
+import nats.errors
+import structlog
+from nats.aio.client import Client as NATS
+
+from domain.clock import Clock, SystemClock
+from services.aggregator.consumer import Acker, Consumer, ConsumerSettings, ack
+from services.aggregator.projection import Projector
+from services.aggregator.schema import connect, path_in
+from services.aggregator.service import RollupService
+from services.settings import Settings
+from services.streams import declare_streams
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    path: Path
+    consumer_settings: ConsumerSettings
+    acker: Acker = ack
+    db: aiosqlite.Connection | None = None
+    reader: aiosqlite.Connection | None = None
+    projector: Projector | None = None
+    consumer: Consumer | None = None
+    nc: NATS | None = None
+    broker: Any = None
+    _service: RollupService | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        from services.aggregator.rpc import start_rpc  # faststream is only needed once running
+
+        try:
+            self.db = await connect(self.path)
+            self.projector = Projector(self.db)
+            await self.projector.load()
+            self.reader = await connect(self.path, readonly=True)
+            projector = self.projector
+            self._service = RollupService(self.reader, lambda: projector.network, self.clock)
+            self.nc = await nats.connect(self.settings.nats_url, name="tinhhinh-aggregator",
+                                         max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+            await declare_streams(self.nc.jetstream())
+            self.consumer = Consumer(self.nc, self.projector, self.consumer_settings, self.acker)
+            self._tasks.append(asyncio.create_task(self.consumer.run(), name="aggregator"))
+            self.broker = await start_rpc(self)
+            await self._answering()
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("aggregator_started", nats_url=self.settings.nats_url, path=str(self.path),
+                 position=self.projector.position)
+
+    async def _answering(self, within: float = 5.0) -> None:
+        """Return once the RPC subscription is live on the server, not merely sent."""
+        from services.aggregator.rpc import HEALTH
+
+        assert self.nc is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            try:
+                await self.nc.request(HEALTH, b"{}", timeout=0.5)
+                return
+            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+                if loop.time() >= deadline:
+                    raise
+                await asyncio.sleep(0.05)
+
+    def service(self) -> RollupService:
+        if self._service is None:
+            raise RuntimeError("the aggregator is not running")
+        return self._service
+
+    async def wait_applied(self, seq: int, within: float = 10.0) -> bool:
+        return self.consumer is not None and await self.consumer.wait_applied(seq, within)
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            self.consumer.stop()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.broker is not None:
+            await self.broker.stop()
+            self.broker = None
+        if self.nc is not None and not self.nc.is_closed:
+            await self.nc.drain()
+        for db in (self.reader, self.db):
+            if db is not None:
+                await db.close()
+        self.reader = self.db = None
+
+    def health(self) -> dict[str, Any]:
+        nats_ok = self.nc is not None and self.nc.is_connected
+        consumer_ok = self.consumer is not None and self.consumer.ready.is_set()
+        position = 0 if self.projector is None else self.projector.position
+        stream_last = 0 if self.consumer is None else self.consumer.stream_last
+        return {
+            "status": "ok" if nats_ok and consumer_ok else "starting",
+            "nats": nats_ok,
+            "consumer": consumer_ok,
+            "position": position,
+            "lag": max(0, stream_last - position),
+        }
+
+
+def bootstrap(settings: Settings, clock: Clock | None = None, *,
+              consumer: ConsumerSettings | None = None, acker: Acker = ack) -> Runtime:
+    return Runtime(settings=settings, clock=clock or SystemClock(),
+                   path=path_in(settings.home), consumer_settings=consumer or ConsumerSettings(),
+                   acker=acker)

@@ -1,0 +1,149 @@
+"""A rollup laid out as the unit's periodic report (Nghị định 30/2020, Hướng dẫn 36-HD/VPTW)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from domain.periods import Cadence, Period
+from domain.report_content import ASSESSMENTS, CATEGORIES, SECTIONS, SEVERITIES
+from services.aggregator.excerpts import Excerpt
+from services.aggregator.network_index import NetworkIndex
+
+PER_SECTION = 10
+MISSING_SHOWN = 50
+# Headings of part II, in the brief's order; hot spots, difficulties and proposals have parts.
+SITUATION = ("socio_economic", "defence_security", "political_system", "resolutions",
+             "life_and_mood", "relations", "opinions", "complaints", "sources")
+COUNT_LABELS = {
+    "complaints_received": "Đơn thư khiếu nại, tố cáo tiếp nhận",
+    "complaints_resolved": "Đơn thư khiếu nại, tố cáo đã giải quyết",
+    "denunciations_received": "Đơn thư tố cáo tiếp nhận",
+    "meetings": "Cuộc họp, sinh hoạt",
+    "households_visited": "Lượt hộ dân được nắm tình hình",
+    "members_contacted": "Lượt hội viên được nắm tình hình",
+    "opinions": "Ý kiến, kiến nghị của nhân dân",
+}
+KIND_VI = {"weekly": "báo cáo tuần", "monthly": "báo cáo tháng", "quarterly": "báo cáo quý",
+           "semiannual": "báo cáo 6 tháng", "annual": "báo cáo năm", "urgent": "báo cáo đột xuất"}
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def span(period: Period) -> str:
+    """The period as Vietnamese documents name it: "tuần 48 năm 2026", "quý IV năm 2026"."""
+    match period.cadence:
+        case Cadence.WEEK:
+            return f"tuần {period.index} năm {period.year}"
+        case Cadence.MONTH:
+            return f"tháng {period.index} năm {period.year}"
+        case Cadence.QUARTER:
+            return f"quý {_ROMAN[period.index - 1]} năm {period.year}"
+        case Cadence.HALF:
+            return f"6 tháng {'đầu' if period.index == 1 else 'cuối'} năm {period.year}"
+        case _:
+            return f"năm {period.year}"
+
+
+def dated(place: str, day: datetime) -> str:
+    # Nghị định 30/2020, Phụ lục I: days below 10 and months 1 and 2 take a leading zero.
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%".replace(".", ",")
+
+
+def _short(stamp: str | None, tz: ZoneInfo) -> str:
+    if not stamp:
+        return ""
+    return datetime.fromisoformat(stamp).astimezone(tz).strftime("%H:%M %d/%m/%Y")
+
+
+def _signature(unit: dict[str, Any]) -> tuple[str | None, str]:
+    name = str(unit.get("name", ""))
+    if unit.get("kind") == "party":
+        return (None, "TRƯỞNG BAN") if name.startswith("Ban") else ("T/M BAN THƯỜNG VỤ", "BÍ THƯ")
+    if name.startswith("Chi hội"):
+        return "TM. CHI HỘI", "CHI HỘI TRƯỞNG"
+    return "TM. BAN THƯỜNG VỤ", "CHỦ TỊCH"
+
+
+def _source(network: NetworkIndex, e: Excerpt) -> str:
+    what = KIND_VI.get(e.kind, e.kind) + (f" {e.period}" if e.period else "")
+    return (f"{network.name('areas', e.area_id)} — đ/c {network.name('cadres', e.cadre_id)} "
+            f"({what})")
+
+
+def _sections(network: NetworkIndex, excerpts: list[Excerpt]) -> dict[str, dict[str, Any]]:
+    found: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for e in excerpts:
+        for key, text in e.sections.items():
+            found[key].append({"source": _source(network, e), "text": text,
+                               "assessment": ASSESSMENTS.get(e.assessment, e.assessment)})
+    return {key: {"heading": heading, "items": found[key][:PER_SECTION],
+                  "more": max(0, len(found[key]) - PER_SECTION)}
+            for key, heading in SECTIONS.items()}
+
+
+def build(rollup: dict[str, Any], excerpts: list[Excerpt], network: NetworkIndex,
+          now: datetime) -> dict[str, Any]:
+    """Everything the HTML and .docx renderings show, already worded."""
+    unit = network.view.units[rollup["unit_id"]]
+    tz = network.calendar.schedule.tz
+    period = Period.parse(rollup["period"])
+    party = unit.get("kind") == "party"
+    code = unit.get("code") or "BC"
+    start = datetime.fromisoformat(rollup["start"]).astimezone(tz)
+    last_day = datetime.fromisoformat(rollup["end"]).astimezone(tz) - timedelta(days=1)
+    on_behalf, title = _signature(unit)
+    sections = _sections(network, excerpts)
+    recipients = [f"{network.name('units', uid)} (để báo cáo);"
+                  for uid in [unit.get("parent"), *unit.get("copies_to", [])] if uid]
+    summaries = [{"source": _source(network, e), "text": e.summary,
+                  "assessment": ASSESSMENTS.get(e.assessment, e.assessment)}
+                 for e in excerpts if e.summary and e.assessment != "stable"][:PER_SECTION]
+    return {
+        "layout": "party" if party else "association",
+        "superior": str(unit.get("superior") or "").upper(),
+        "issuer": str(unit.get("name", "")).upper(),
+        "number": f"Số …-BC/{code}" if party else f"Số: …-BC/{code}",
+        "motto": (["ĐẢNG CỘNG SẢN VIỆT NAM"] if party
+                  else ["CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]),
+        "place_date": dated(str(unit.get("place") or ""), now.astimezone(tz)),
+        "title": "BÁO CÁO",
+        "subject": f"Tình hình nhân dân và kết quả nắm tình hình {span(period)}",
+        "span": span(period),
+        "range": f"từ ngày {start:%d/%m/%Y} đến ngày "
+                 f"{last_day:%d/%m/%Y}",
+        "unit_name": unit.get("name", ""),
+        "rollup": rollup,
+        "completeness": _percent(rollup["completeness"]),
+        "on_time_rate": _percent(rollup["on_time_rate"]),
+        "assessment": ASSESSMENTS.get(rollup["assessment"] or "", "chưa có báo cáo"),
+        "assessments": {ASSESSMENTS[k]: v for k, v in rollup["assessments"].items()},
+        "children": [{**c, "completeness_text": _percent(c["completeness"]),
+                      "assessment_text": ASSESSMENTS.get(c["assessment"] or "", "—")}
+                     for c in rollup["children"]],
+        "missing": [{**m, "deadline_text": _short(m["deadline"], tz),
+                     "due": datetime.fromisoformat(m["deadline"]) <= now,
+                     "kind_text": KIND_VI.get(m["kind"], m["kind"])}
+                    for m in rollup["missing"][:MISSING_SHOWN]],
+        "missing_more": rollup["missing_count"] - min(len(rollup["missing"]), MISSING_SHOWN),
+        "hot_spots": [{**h, "when": _short(h["submitted_at"], tz),
+                       "category_text": CATEGORIES.get(h["category"], h["category"]),
+                       "severity_text": SEVERITIES.get(h["severity"], h["severity"])}
+                      for h in rollup["hot_spots"]],
+        "hot_spots_more": rollup["hot_spot_count"] - len(rollup["hot_spots"]),
+        "counts": [(COUNT_LABELS.get(k, k.replace("_", " ")), v)
+                   for k, v in rollup["counts"].items()],
+        "summaries": summaries,
+        "situation": [sections[k] for k in SITUATION],
+        "hot_spot_notes": sections["hot_spots"],
+        "difficulties": sections["difficulties"],
+        "proposals": sections["proposals"],
+        "signature": {"on_behalf": on_behalf, "title": title},
+        "recipients": [*recipients, "Lưu: VT."],
+    }
