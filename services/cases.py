@@ -166,11 +166,14 @@ class CaseService:
         positions = self.store.positions(case.id)
         events = []
         state_version = None
+        state: Any = None
         for event in self.store.events.get(case.id):
             at: datetime = event.at  # type: ignore[attr-defined]
             if cutoff is not None and at > cutoff:
                 break
             state_version = event.originator_version
+            # The state is rebuilt from these same events, not read from a snapshot.
+            state = event.mutate(state)  # type: ignore[attr-defined]
             data = wire.event_data(event)
             data.pop("originator_topic", None)
             changes = {k: _jsonable(v) for k, v in data.items() if k not in _ACTOR_FIELDS}
@@ -186,8 +189,6 @@ class CaseService:
         if state_version is None:
             raise NotFound("not_yet_opened", f"case {number} did not exist at {as_of}",
                            f"Vụ việc {number} chưa có vào thời điểm {as_of}")
-        # The state is rebuilt from the events up to the cut-off, not read from a snapshot.
-        state: Case = self.store.repository.get(case.id, version=state_version)
         self._record_read(account, case, "history" if as_of is None else f"history as of {as_of}")
         return {
             "case_id": number,
