@@ -27,6 +27,8 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class Runtime:
+    """The running aggregator: read model, projection, consumer and RPC, started and stopped."""
+
     settings: Settings
     clock: Clock
     path: Path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 
 from domain.periods import REPORT_KIND_CADENCE, URGENT, Cadence, Period
 from domain.schedule import Schedule
@@ -81,9 +81,8 @@ class Calendar:
             periodic_kind = _KIND_OF_CADENCE[period.cadence]
             slots.append(Slot(periodic_kind, str(period),
                               self.deadline(periodic_kind, str(period))[1]))
-        # A week counts where its deadline falls; look a week beyond each bound.
-        for week in self.schedule.periods_between(Cadence.WEEK, start - timedelta(days=7),
-                                                  end + timedelta(days=7)):
+        # A week counts where its deadline falls, and a deadline lies in its own week.
+        for week in self.schedule.periods_between(Cadence.WEEK, start, end):
             due = self.deadline("weekly", str(week))[1]
             if start <= due < end:
                 slots.append(Slot("weekly", str(week), due))

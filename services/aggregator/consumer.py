@@ -24,11 +24,14 @@ Acker = Callable[[Msg], Awaitable[None]]
 
 
 async def ack(msg: Msg) -> None:
+    """The default acker; tests pass one that loses acks or dies before sending them."""
     await msg.ack()
 
 
 @dataclass(frozen=True)
 class ConsumerSettings:
+    """How the durable consumer is configured and pulled; tests shorten `ack_wait`."""
+
     durable: str = DURABLE
     batch: int = 2000
     ack_wait: float = 30.0
@@ -87,12 +90,10 @@ class Consumer:
         return True
 
     async def _ensure(self, recreate: bool) -> bool:
-        """Position the durable right after the stored position; True if the stream skips ahead.
-
-        An existing durable is kept when it is consistent with the read model, so that
-        what it delivered and never saw acknowledged is redelivered; after a failure it
-        is recreated, so nothing waits for an ack timeout.
-        """
+        """Position the durable right after the stored position; True if the stream skips ahead."""
+        # An existing durable is kept when it is consistent with the read model, so that
+        # what it delivered and never saw acknowledged is redelivered; after a failure it
+        # is recreated, so nothing waits for an ack timeout.
         s, stored = self.settings, self.projector.position
         info = await self.js.stream_info(EVENTS_STREAM)
         self.stream_last = info.state.last_seq
@@ -195,11 +196,9 @@ class Delivered:
 
 
 def last_to_ack(delivered: list[Delivered], position: int) -> Msg | None:
-    """The message whose "ack all" covers only what the read model holds.
-
-    "All" means every message delivered before it, by delivery order; with
-    redeliveries that is not stream order, so stop below the first one not held.
-    """
+    """The message whose "ack all" covers only what the read model holds."""
+    # "All" means every message delivered before it, by delivery order; with
+    # redeliveries that is not stream order, so stop below the first one not held.
     limit = min((d.consumer for d in delivered if d.stream > position), default=None)
     held = [d for d in delivered
             if d.stream <= position and (limit is None or d.consumer < limit)]

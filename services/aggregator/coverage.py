@@ -10,10 +10,8 @@ from services.aggregator.calendar import Selection, stamp
 
 
 def covered_terms(selection: Selection, alias: str = "") -> list[tuple[str, list[Any]]]:
-    """The rows a period covers: weekly and urgent by time, its own periodic report by name.
-
-    Terms on (kind, at) that seek the (area_id, kind, at) and (kind, at, area_id) indexes.
-    """
+    """The rows a period covers: weekly and urgent by time, its own periodic report by name."""
+    # Terms on (kind, at), so each seeks the (area_id, kind, at) and (kind, at, area_id) indexes.
     p = f"{alias}." if alias else ""
     start, end = selection.start_at, selection.end_at
     weeks = [stamp(s.deadline) for s in selection.slots if s.kind == "weekly"]

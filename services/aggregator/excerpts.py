@@ -18,6 +18,8 @@ REPORT_LIMIT = 300
 
 @dataclass(frozen=True)
 class Excerpt:
+    """One report's summary and sections, with where and whom they came from."""
+
     report_id: str
     kind: str
     period: str | None

@@ -18,6 +18,8 @@ Pair = tuple[str, str, str, str]
 # Not frozen: a catch-up builds one per report, and frozen dataclasses build slowly.
 @dataclass(slots=True)
 class ReportFact:
+    """What the projection needs of one submitted report."""
+
     seq: int
     report_id: str
     kind: str

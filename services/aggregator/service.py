@@ -28,6 +28,8 @@ def _invalid(field: str, en: str, vi: str) -> InvalidInput:
 
 
 class RollupService:
+    """Rollups and their documents from one read-only connection and an injected clock."""
+
     def __init__(self, db: aiosqlite.Connection, network: Callable[[], NetworkIndex],
                  clock: Clock):
         self.db = db
