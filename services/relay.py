@@ -10,7 +10,6 @@ stream always holds a prefix of the log and nothing is skipped or repeated;
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 from typing import Any
@@ -21,6 +20,7 @@ from nats.js.errors import NotFoundError
 from prometheus_client import Counter, Gauge
 
 from services import wire
+from services.aio import wait_event
 from services.directory import Directory
 from services.store import Store
 from services.streams import EVENTS_STREAM
@@ -109,8 +109,7 @@ class Relay:
                     published = await self._publish_next_batch()
                     if not published:
                         self._wake.clear()
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                        await wait_event(self._wake, self.poll_interval)
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise

@@ -15,6 +15,7 @@ from nats.js.errors import NotFoundError
 
 from services.aggregator.projection import Projector
 from services.aggregator.pull import Puller
+from services.aio import wait_condition
 from services.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 
 log = structlog.get_logger(__name__)
@@ -82,12 +83,8 @@ class Consumer:
     async def wait_applied(self, seq: int, within: float) -> bool:
         """Wait until the projection has committed stream sequence `seq`."""
         async with self._advanced:
-            try:
-                await asyncio.wait_for(self._advanced.wait_for(
-                    lambda: self.projector.position >= seq), within)
-            except TimeoutError:
-                return False
-        return True
+            return await wait_condition(self._advanced,
+                                        lambda: self.projector.position >= seq, within)
 
     async def _ensure(self, recreate: bool) -> bool:
         """Position the durable right after the stored position; True if the stream skips ahead."""

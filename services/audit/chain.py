@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 import structlog
 from prometheus_client import Gauge
 
+from services.aio import wait_condition, wait_event
 from services.audit import sql
 from services.audit.canonical import ZERO, chain
 from services.audit.database import connect_write, database_path, has_table
@@ -85,13 +85,8 @@ class Sealer:
     async def wait_sealed(self, position: int, within: float) -> bool:
         """Wait until the running sealer has sealed `position`."""
         async with self._sealed:
-            try:
-                await asyncio.wait_for(
-                    self._sealed.wait_for(lambda: self.position >= position), within
-                )
-            except TimeoutError:
-                return False
-        return True
+            return await wait_condition(self._sealed, lambda: self.position >= position,
+                                        within)
 
     def stop(self) -> None:
         self._stopping = True
@@ -115,5 +110,4 @@ class Sealer:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            await wait_event(self._wake, self.poll_interval)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from nats.js import JetStreamContext
 from domain.clock import Clock, SystemClock
 from domain.delivery import EMAIL, WEBHOOK
 from domain.delivery import NATS as NATS_CHANNEL
+from services.aio import wait_event
 from services.notifier.book import AlertBook
 from services.notifier.channel import Sender
 from services.notifier.consumer import EventConsumer
@@ -159,8 +159,7 @@ class Runtime:
             except Exception as exc:  # a bad sweep must not stop the next one
                 log.exception("sweep_failed", error=repr(exc))
             self._tick.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._tick.wait(), self.settings.tick_seconds)
+            await wait_event(self._tick, self.settings.tick_seconds)
 
     def health(self) -> dict[str, Any]:
         nats_ok = self.nc is not None and self.nc.is_connected

@@ -8,7 +8,6 @@ sends it again with the same id — receivers drop the repeat by that id
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 import structlog
 
 from domain.clock import Clock
+from services.aio import wait_event
 from services.notifier.channel import Rejected, Sender
 from services.notifier.service import NotifierService
 
@@ -54,8 +54,7 @@ class Dispatcher:
             except Exception as exc:  # the loop must outlive any one bad delivery
                 log.exception("outbox_failed", channel=self.channel, error=repr(exc))
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+            await wait_event(self._wake, self.poll)
 
     async def flush(self) -> int:
         """Send what is due now; stop at the first failure and wait out the backoff."""

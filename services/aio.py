@@ -1,0 +1,34 @@
+"""Waiting with a timeout without losing a cancellation.
+
+On Python 3.11, `asyncio.wait_for` returns normally when the task is cancelled at the
+instant the awaited future completes (fixed in 3.12, gh-86296). A service loop of the
+form `while True: ... wait_for(wake.wait(), poll)` then never ends, and whoever awaits
+the cancelled task waits forever: the full test suite hung that way, now and then, in
+`stop()`. `asyncio.timeout` delivers the cancellation; every timed wait goes through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+
+async def wait_event(event: asyncio.Event, seconds: float) -> bool:
+    """Wait until `event` is set or `seconds` pass; True if it was set."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
+async def wait_condition(condition: asyncio.Condition, predicate: Callable[[], bool],
+                         seconds: float) -> bool:
+    """With `condition` held, wait until `predicate()` holds or `seconds` pass."""
+    try:
+        async with asyncio.timeout(seconds):
+            await condition.wait_for(predicate)
+    except TimeoutError:
+        return False
+    return True
