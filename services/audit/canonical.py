@@ -61,3 +61,60 @@ def chain(prev: bytes, rows: Iterable[Row]) -> list[tuple[int, bytes]]:
         prev = link(prev, row)
         out.append((row[0], prev))
     return out
+
+
+# Blocks (docs/audit.md, "Block seals"): positions 1..1024 form block 1, and so on.
+BLOCK = 1024
+
+
+def block_of(position: int) -> int:
+    return (position - 1) // BLOCK + 1
+
+
+def block_first(block: int) -> int:
+    return (block - 1) * BLOCK + 1
+
+
+def block_end(block: int) -> int:
+    return block * BLOCK
+
+
+def block_seal(prev_seal: bytes, events: bytes, hashes: bytes) -> bytes:
+    """seal = SHA-256(previous block's seal || SHA-256(events' canonical bytes) || SHA-256(their
+    chain hashes)), over the block's positions from its first up to its last sealed one."""
+    return sha256(prev_seal + sha256(events).digest() + sha256(hashes).digest()).digest()
+
+
+class OpenBlock:
+    """A block being sealed, hashed as it grows: it never re-reads what it already hashed."""
+
+    def __init__(self, block: int, prev_seal: bytes) -> None:
+        self.block = block
+        self.prev_seal = prev_seal
+        self.last = block_first(block) - 1
+        self._events = sha256()
+        self._hashes = sha256()
+
+    def add(self, position: int, canonical_bytes: bytes, chain_hash: bytes) -> None:
+        if position != self.last + 1 or position > block_end(self.block):
+            raise ValueError(f"position {position} does not extend block {self.block}")
+        self._events.update(canonical_bytes)
+        self._hashes.update(chain_hash)
+        self.last = position
+
+    @property
+    def full(self) -> bool:
+        return self.last == block_end(self.block)
+
+    def seal(self) -> bytes:
+        return sha256(self.prev_seal + self._events.digest() + self._hashes.digest()).digest()
+
+    def next(self) -> OpenBlock:
+        """The block after this full one."""
+        return OpenBlock(self.block + 1, self.seal())
+
+    def copy(self) -> OpenBlock:
+        other = OpenBlock(self.block, self.prev_seal)
+        other.last = self.last
+        other._events, other._hashes = self._events.copy(), self._hashes.copy()
+        return other

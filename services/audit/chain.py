@@ -1,4 +1,4 @@
-"""The sealer: extends the hash chain over every new stored event, in global order."""
+"""The sealer: extends the hash chain and the block seals over every new stored event, in order."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from prometheus_client import Gauge
 
 from services.aio import wait_condition, wait_event
 from services.audit import sql
-from services.audit.canonical import ZERO, chain
+from services.audit.blocks import SealRefused, resume
+from services.audit.canonical import ZERO, OpenBlock, block_of, canonical, chain, link
 from services.audit.database import connect_write, database_path, has_table
 
 if TYPE_CHECKING:
@@ -24,7 +25,9 @@ SEALED = Gauge("tinhhinh_audit_sealed_position", "Last store position sealed in 
 
 
 class Sealer:
-    """Appends (position, chain hash) rows to `tinhhinh_audit_chain`; resumes after a crash."""
+    """Appends (position, chain hash) rows to `tinhhinh_audit_chain` and keeps the seal of
+    each block of positions in `tinhhinh_audit_blocks`, in one transaction; resumes after a
+    crash."""
 
     def __init__(self, db: Path, poll_interval: float = 0.5, batch: int = 8192):
         self.db = db
@@ -34,6 +37,7 @@ class Sealer:
         self._wake = asyncio.Event()
         self._sealed = asyncio.Condition()
         self._stopping = False
+        self._open: OpenBlock | None = None
 
     @classmethod
     def for_store(cls, store: Store, poll_interval: float = 0.5) -> Sealer:
@@ -45,6 +49,7 @@ class Sealer:
         conn = connect_write(self.db)
         try:
             conn.execute(sql.CREATE_CHAIN)
+            conn.execute(sql.CREATE_BLOCKS)
             total = 0
             while True:
                 sealed = self._seal_batch(conn)
@@ -63,21 +68,77 @@ class Sealer:
                 conn.execute("ROLLBACK")
                 return 0
             last = conn.execute(sql.LAST_SEAL).fetchone()
-            after, prev = (0, ZERO) if last is None else (last[0], last[1])
+            after, prev = (0, ZERO) if last is None else (last[0], bytes(last[1]))
             rows = conn.execute(sql.EVENTS_AFTER, (after, self.batch)).fetchall()
-            if rows and rows[0][0] != after + 1:
+            if not rows:
+                conn.execute("ROLLBACK")
+                self.position = after
+                return 0
+            if rows[0][0] != after + 1:
+                # Sealed as it stands: the gap then shows in `verify` as a removed event.
                 log.warning("audit_gap_before_sealing", after=after, next=rows[0][0])
-            conn.executemany(sql.INSERT_SEAL, chain(prev, rows))
+            state = self._resume(conn, after)
+            links = chain(prev, rows)
+            touched: dict[int, tuple[int, int, bytes]] = {}
+            for row, (position, chain_hash) in zip(rows, links, strict=True):
+                if block_of(position) != state.block:
+                    state = OpenBlock(block_of(position), state.seal())
+                state.add(position, canonical(*row), chain_hash)
+                touched[state.block] = (state.block, position, state.seal())
+            conn.executemany(sql.INSERT_SEAL, links)
+            conn.executemany(sql.UPSERT_BLOCK, touched.values())
             conn.execute("COMMIT")
         except BaseException:
+            self._open = None  # rebuilt from what did commit
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        self.position = rows[-1][0] if rows else after
+        self._open = state
+        self.position = rows[-1][0]
         SEALED.set(self.position)
-        if rows:
-            log.debug("audit_sealed", upto=self.position, count=len(rows))
+        log.debug("audit_sealed", upto=self.position, count=len(rows))
         return len(rows)
+
+    def _resume(self, conn: sqlite3.Connection, after: int) -> OpenBlock:
+        """The block to extend after position `after`, hashed so far.
+
+        Kept in memory between batches, so a change to an event already sealed is never
+        read back into a seal; rebuilt from the stored rows after a restart, and then only
+        if it reproduces the stored seal of that block.
+        """
+        if self._open is not None and self._open.last == after:
+            return self._open.copy()
+        if after and conn.execute(sql.BLOCK_AT, (1,)).fetchone() is None:
+            return self._backfill(conn, after)
+        state = resume(conn, after)
+        if after:
+            stored = conn.execute(sql.BLOCK_AT, (state.block,)).fetchone()
+            if stored is None or stored[0] != after or bytes(stored[1]) != state.seal():
+                log.error("audit_seal_refused", block=state.block, upto=after)
+                raise SealRefused(f"block {state.block} no longer matches its seal: run "
+                                  "`tinhhinh audit verify`")
+        return state
+
+    def _backfill(self, conn: sqlite3.Connection, upto: int) -> OpenBlock:
+        """Block seals for a chain sealed before blocks existed, once its every link holds."""
+        state, prev = OpenBlock(1, ZERO), ZERO
+        events = conn.execute(sql.EVENTS_BETWEEN, (0, upto))
+        seals = conn.execute(sql.SEALS_BETWEEN, (0, upto))
+        rows: dict[int, tuple[int, int, bytes]] = {}
+        for event, (position, stored) in zip(events, seals, strict=False):
+            if event[0] != position or link(prev, event) != bytes(stored):
+                raise SealRefused(f"the chain does not hold at position {position}: run "
+                                  "`tinhhinh audit verify`")
+            prev = bytes(stored)
+            if block_of(position) != state.block:
+                state = OpenBlock(block_of(position), state.seal())
+            state.add(position, canonical(*event), prev)
+            rows[state.block] = (state.block, position, state.seal())
+        if state.last != upto:
+            raise SealRefused(f"the chain ends at {state.last}, not {upto}")
+        conn.executemany(sql.UPSERT_BLOCK, rows.values())
+        log.warning("audit_blocks_backfilled", upto=upto, blocks=len(rows))
+        return state
 
     def wake(self) -> None:
         self._wake.set()

@@ -1,4 +1,4 @@
-"""Signed checkpoints: the chain's size, root and anchors, for an auditor to keep elsewhere."""
+"""Signed checkpoints: the sealed size, root and anchors, for an auditor to keep elsewhere."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from services.audit import sql
-from services.audit.canonical import ZERO
+from services.audit.blocks import chain_value
+from services.audit.canonical import BLOCK, ZERO
 from services.audit.database import connect_read, has_table
 from services.audit.keys import public_bytes
 
-FORMAT = "tinhhinh-audit-checkpoint/1"
-ANCHOR_EVERY = 1024
+FORMAT = "tinhhinh-audit-checkpoint/2"  # /1 anchored per-event chain hashes; /2 block seals
+ANCHOR_EVERY = BLOCK  # an anchor per full block: its seal
 
 
 class CheckpointError(ValueError):
@@ -80,7 +81,7 @@ class Checkpoint:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as err:
             raise CheckpointError(f"malformed checkpoint: {err!r}") from err
-        if cp.anchor_every < 1 or len(cp.anchors) != cp.size // cp.anchor_every:
+        if cp.anchor_every != ANCHOR_EVERY or len(cp.anchors) != cp.size // cp.anchor_every:
             raise CheckpointError("malformed checkpoint: anchors do not match its size")
         return cp
 
@@ -102,23 +103,25 @@ def load_checkpoint(path: Path) -> Checkpoint:
     return cp
 
 
-def make_checkpoint(db: Path, key: Ed25519PrivateKey, now: datetime, size: int | None = None,
-                    anchor_every: int = ANCHOR_EVERY) -> Checkpoint:
-    """Sign the sealed chain up to `size` (all of it by default): its root and anchors."""
+def make_checkpoint(db: Path, key: Ed25519PrivateKey, now: datetime,
+                    size: int | None = None) -> Checkpoint:
+    """Sign the sealed history up to `size` (all of it by default): the seal of every full
+    block up to it as anchors, and the seal up to `size` as root."""
     conn = connect_read(db)
     try:
         conn.execute("BEGIN")  # one snapshot: the anchors and the root agree
-        top = 0
-        if has_table(conn, sql.CHAIN_TABLE):
-            top = size if size is not None else conn.execute(sql.SEAL_STATS).fetchone()[0]
-        rows: list[tuple[int, bytes]] = [] if top == 0 else conn.execute(
-            sql.ANCHORS, (top, anchor_every, top)).fetchall()
+        blocks: list[tuple[int, int, bytes]] = []
+        if has_table(conn, sql.BLOCKS_TABLE):
+            blocks = [(b, last, bytes(h)) for b, last, h in conn.execute(sql.BLOCKS)]
+        top = size if size is not None else (blocks[-1][1] if blocks else 0)
+        root = chain_value(conn, top) if top else ZERO
     finally:
         conn.close()
-    root = rows[-1][1] if rows else ZERO
-    anchors = tuple(h for pos, h in rows if pos % anchor_every == 0)
-    if top and (rows[-1][0] != top or len(anchors) != top // anchor_every):
-        raise ValueError("the audit chain has gaps; run `tinhhinh audit verify`")
+    anchors = tuple(h for b, last, h in blocks if last == b * BLOCK and last <= top)
+    if top and (root is None or len(anchors) != top // BLOCK
+                or [b for b, _, _ in blocks[:len(anchors)]] != list(range(1, len(anchors) + 1))):
+        raise ValueError("the block seals do not reach that size; run `tinhhinh audit verify`")
+    assert root is not None
     unsigned = Checkpoint(size=top, root=root, time=now, anchors=anchors,
-                          public_key=public_bytes(key), anchor_every=anchor_every)
+                          public_key=public_bytes(key))
     return replace(unsigned, signature=key.sign(unsigned.message()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ from services.audit.messages import damage_en, damage_vi, intact_en, intact_vi
 from services.audit.verify import verify
 
 EXIT_OK, EXIT_FAILED = 0, 1
+# These commands hold no other connection to the database: verify may use threads (verify.py).
+WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
 def _fail(vi: str, en: str) -> int:
@@ -34,8 +37,8 @@ def checkpoint_command(home: Path, out: Path | None, clock: Clock | None = None)
         db = home_database(home)
         if not db.is_file():
             return _fail(f"Không có dữ liệu sự kiện tại {db}.", f"No event database at {db}.")
-        Sealer(db).seal_pending()
-        result = verify(db)
+        Sealer(db).seal_pending()  # its connection is closed before verify's threads open theirs
+        result = verify(db, workers=WORKERS)
         if result.damage is not None:
             _report_damage(result.damage)
             return _fail("Không ký điểm kiểm tra cho lịch sử đã bị thay đổi.",
@@ -65,7 +68,7 @@ def verify_command(home: Path, checkpoint: Path | None) -> int:
         own = load_signing_key(home)
         if cp is not None and own is not None and public_bytes(own) != cp.public_key:
             raise CheckpointError("signed by another key than this home's")
-        result = verify(home_database(home), cp)
+        result = verify(home_database(home), cp, workers=WORKERS)
     except CheckpointError as err:
         return _fail(f"Từ chối điểm kiểm tra {checkpoint}: chữ ký hoặc nội dung không hợp lệ.",
                      f"Checkpoint {checkpoint} refused: {err}.")

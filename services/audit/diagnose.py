@@ -10,7 +10,8 @@ from typing import Any
 from services.audit import sql
 from services.audit.canonical import ZERO, Row, link
 
-KINDS = ("edited", "removed", "reordered", "inserted", "truncated", "rewritten", "seal_altered")
+KINDS = ("edited", "removed", "reordered", "inserted", "truncated", "rewritten", "seal_altered",
+         "block_rewritten")
 _BATCH = 4096
 
 
@@ -26,11 +27,11 @@ def _rows(cursor: sqlite3.Cursor) -> Iterator[Any]:
         yield from batch
 
 
-def walk(conn: sqlite3.Connection, after: int, prev: bytes, sealed: int,
+def walk(conn: sqlite3.Connection, after: int, prev: bytes, until: int,
          last_event: int) -> Damage | None:
-    """The first damage in (after, sealed], given the chain hash at `after`."""
-    events = _rows(conn.execute(sql.EVENTS_BETWEEN, (after, sealed)))
-    seals = _rows(conn.execute(sql.SEALS_AFTER, (after,)))
+    """The first damage in (after, until], given the chain hash at `after`."""
+    events = _rows(conn.execute(sql.EVENTS_BETWEEN, (after, until)))
+    seals = _rows(conn.execute(sql.SEALS_BETWEEN, (after, until)))
     event, seal = next(events, None), next(seals, None)
     expected = after + 1
     while event is not None or seal is not None:

@@ -12,6 +12,7 @@ KIND_VI = {
     "truncated": "lịch sử bị cắt bớt phần cuối",
     "rewritten": "lịch sử bị viết lại, không khớp điểm kiểm tra",
     "seal_altered": "dấu niêm phong bị sửa",
+    "block_rewritten": "khối sự kiện không khớp dấu niêm phong khối (bị viết lại hoặc dấu bị sửa)",
 }
 
 

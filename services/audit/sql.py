@@ -43,3 +43,37 @@ ANCHORS = (
     "SELECT position, hash FROM tinhhinh_audit_chain "
     "WHERE position <= ? AND (position % ? = 0 OR position = ?) ORDER BY position"
 )
+SEALS_BETWEEN = (
+    "SELECT position, hash FROM tinhhinh_audit_chain "
+    "WHERE position > ? AND position <= ? ORDER BY position"
+)
+
+# Block seals (docs/audit.md): one row per block of 1,024 positions; the last block's row
+# is replaced as the block grows, a full block's never again.
+BLOCKS_TABLE = "tinhhinh_audit_blocks"
+CREATE_BLOCKS = (
+    "CREATE TABLE IF NOT EXISTS tinhhinh_audit_blocks "
+    "(block INTEGER PRIMARY KEY, last INTEGER NOT NULL, hash BLOB NOT NULL)"
+)
+UPSERT_BLOCK = "INSERT OR REPLACE INTO tinhhinh_audit_blocks (block, last, hash) VALUES (?, ?, ?)"
+BLOCKS = "SELECT block, last, hash FROM tinhhinh_audit_blocks ORDER BY block"
+BLOCK_AT = "SELECT last, hash FROM tinhhinh_audit_blocks WHERE block = ?"
+
+# One block's bytes, built by SQLite in one statement: the hot path of `verify`.
+# The canonical header is the one `canonical.FAST_HEADER` spells; `plain` counts the rows
+# whose columns have the ordinary types that header assumes (others are hashed in Python).
+BLOCK_EVENTS = (
+    "SELECT count(*), coalesce(min(pos), 0), coalesce(max(pos), 0), "
+    "coalesce(sum(typeof(originator_version) = 'integer' AND originator_version >= 0 "
+    "AND typeof(originator_id) IN ('text', 'blob') AND typeof(topic) IN ('text', 'blob') "
+    "AND typeof(state) IN ('text', 'blob')), 0), "
+    "CAST(group_concat(printf('%d|b%d|i%x|b%d|b%d', pos, length(CAST(originator_id AS BLOB)), "
+    "originator_version, length(CAST(topic AS BLOB)), length(CAST(state AS BLOB))) "
+    "|| char(10) || originator_id || topic || state, '') AS BLOB) "
+    "FROM (SELECT rowid AS pos, originator_id, originator_version, topic, state "
+    "FROM stored_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid)"
+)
+BLOCK_HASHES = (
+    "SELECT count(*), CAST(group_concat(hash, '') AS BLOB) FROM (SELECT hash "
+    "FROM tinhhinh_audit_chain WHERE position > ? AND position <= ? ORDER BY position)"
+)

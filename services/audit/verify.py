@@ -1,23 +1,29 @@
-"""Recompute the chain from the stored events; name the first position that no longer matches."""
+"""Recompute the seals from the stored events; name the first position that no longer matches."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.audit import sql
-from services.audit.canonical import FAST_HEADER, ZERO, Row, link
+from services.audit.blocks import BlockRow, chain_value, first_bad, parallel_prefix, resume, tiled
+from services.audit.canonical import (
+    ZERO,
+    OpenBlock,
+    block_end,
+    block_first,
+    block_of,
+    canonical,
+    link,
+)
 from services.audit.checkpoint import Checkpoint
 from services.audit.database import connect_read, database_path, has_table
 from services.audit.diagnose import Damage, walk
 
 if TYPE_CHECKING:
     from services.store import Store
-
-BATCH = 2048
 
 
 @dataclass(frozen=True)
@@ -32,19 +38,27 @@ class VerifyResult:
         return self.damage is None
 
 
-def verify(source: Store | Path | str, checkpoint: Checkpoint | None = None) -> VerifyResult:
-    """Check every sealed position, and the checkpoint when one is given; never writes."""
+def verify(source: Store | Path | str, checkpoint: Checkpoint | None = None, *,
+           workers: int = 1) -> VerifyResult:
+    """Check every sealed position, and the checkpoint when one is given; never writes.
+
+    `workers` > 1 first checks the full blocks in that many threads through apsw's SQLite
+    (`blocks.parallel_prefix`). Ask for it only in a process that holds no other connection
+    to this database: the `audit` commands do, the services do not.
+    """
     if checkpoint is not None:
         checkpoint.check_signature()
-    conn = connect_read(database_path(source))
+    path = database_path(source)
+    checked = parallel_prefix(path, workers) if workers > 1 and path.is_file() else 0
+    conn = connect_read(path)
     try:
         conn.execute("BEGIN")  # every read below sees one snapshot, whatever writers do
-        return _verify(conn, checkpoint)
+        return _verify(conn, checkpoint, checked)
     finally:
         conn.close()
 
 
-def _verify(conn: sqlite3.Connection, cp: Checkpoint | None) -> VerifyResult:
+def _verify(conn: sqlite3.Connection, cp: Checkpoint | None, checked: int) -> VerifyResult:
     if not has_table(conn, sql.EVENTS_TABLE):
         raise FileNotFoundError("the database holds no event store")
     sealed, count = 0, 0
@@ -52,43 +66,43 @@ def _verify(conn: sqlite3.Connection, cp: Checkpoint | None) -> VerifyResult:
         sealed, count = conn.execute(sql.SEAL_STATS).fetchone()
     last_event = conn.execute(sql.LAST_EVENT).fetchone()[0]
     unsealed = conn.execute(sql.COUNT_EVENTS_AFTER, (sealed,)).fetchone()[0]
-    # A sealed range with gaps goes straight to the walk, which names the first one.
-    good, prev = _fast_prefix(conn, sealed) if sealed and count == sealed else (0, ZERO)
-    damage = None if good == sealed else walk(conn, good, prev, sealed, last_event)
+    damage = _check(conn, sealed, count, last_event, checked) if sealed else None
     if cp is not None:
         damage = _against_checkpoint(conn, cp, sealed, damage)
     return VerifyResult(sealed=sealed, unsealed=unsealed,
                         checkpoint_size=None if cp is None else cp.size, damage=damage)
 
 
-def _fast_prefix(conn: sqlite3.Connection, sealed: int) -> tuple[int, bytes]:
-    """How far every chain link holds, and the hash there: the hot path."""
-    events = conn.execute(sql.CONTENTS_UPTO, (sealed,)).fetchmany
-    seals = conn.execute(sql.HASHES).fetchmany
-    good, prev = 0, ZERO
-    while True:
-        rows, hashes = events(BATCH), seals(BATCH)
-        if not rows and not hashes:
-            return good, prev
-        if len(rows) != len(hashes) or not _links_hold(prev, good, rows, hashes):
-            return good, prev
-        good, prev = good + len(rows), hashes[-1][0]
+def _blocks(conn: sqlite3.Connection) -> list[BlockRow]:
+    if not has_table(conn, sql.BLOCKS_TABLE):
+        return []
+    return [(b, last, bytes(h)) for b, last, h in conn.execute(sql.BLOCKS)]
 
 
-def _links_hold(prev: bytes, pos: int, rows: list[Row], hashes: list[tuple[bytes]]) -> bool:
-    # Each link is checked from the stored hash before it: when all hold, the chain
-    # recomputed from zero is the stored one. Names are bound locally: this loop is the cost.
-    h, fmt, join, digest = prev, FAST_HEADER, b"".join, sha256
-    try:
-        for (oid, ver, topic, state), (stored,) in zip(rows, hashes, strict=True):
-            pos += 1
-            if digest(join((h, fmt % (pos, len(oid), ver, len(topic), len(state)),
-                            oid, topic, state))).digest() != stored:
-                return False
-            h = stored
-    except TypeError:  # an odd column type: the walk hashes it the general way
-        return False
-    return True
+def _check(conn: sqlite3.Connection, sealed: int, count: int, last_event: int,
+           checked: int) -> Damage | None:
+    """The hot path checks block seals; the events of the first block that fails are walked."""
+    if count != sealed:  # gaps in the chain: the walk names the first
+        return walk(conn, 0, ZERO, sealed, last_event) or Damage(
+            1, "seal_altered", "the chain table has gaps")
+    blocks = _blocks(conn)
+    good = tiled(blocks, sealed)
+    start = min(checked, good)  # full blocks the parallel pass already checked
+    bad = first_bad(conn, blocks[start:good], ZERO if start == 0 else blocks[start - 1][2])
+    failed = good if bad is None else start + bad
+    if failed == len(blocks) and blocks and blocks[-1][1] == sealed:
+        return None
+    block = failed + 1  # the first block whose seal is missing or does not hold
+    after = block_first(block) - 1
+    prev = ZERO if after == 0 else bytes(conn.execute(sql.SEAL_AT, (after,)).fetchone()[0])
+    found = walk(conn, after, prev, min(sealed, block_end(block)), last_event)
+    if found is not None:
+        return found
+    end = min(sealed, block_end(block))
+    how = ("has no seal" if failed >= good else
+           "does not match its seal, though every event links to the chain: the events were "
+           "rewritten together with their chain, or the block seal was altered")
+    return Damage(after + 1, "block_rewritten", f"the block of positions {after + 1}–{end} {how}")
 
 
 def _against_checkpoint(conn: sqlite3.Connection, cp: Checkpoint, sealed: int,
@@ -96,7 +110,7 @@ def _against_checkpoint(conn: sqlite3.Connection, cp: Checkpoint, sealed: int,
     """The first anchor of the checkpoint that the history misses, if it comes before `damage`."""
     tail: dict[int, bytes] = {}
     if damage is None and cp.size > sealed:
-        found = _tail_hashes(conn, cp, sealed)
+        found = _tail_seals(conn, cp, sealed)
         if isinstance(found, Damage):
             damage = found
         else:
@@ -105,33 +119,39 @@ def _against_checkpoint(conn: sqlite3.Connection, cp: Checkpoint, sealed: int,
     for position, expected in cp.expected():
         if damage is not None and position >= damage.position:
             break
-        actual = tail.get(position) if position > sealed else _sealed_hash(conn, position)
+        actual = tail.get(position) if position > sealed else chain_value(conn, position)
         if actual != expected:
             return Damage(position, "rewritten",
-                          f"the chain hash at {position} differs from the checkpoint: history "
+                          f"the seal at {position} differs from the checkpoint: history "
                           f"after position {since} was rewritten")
         since = position
     return damage
 
 
-def _sealed_hash(conn: sqlite3.Connection, position: int) -> bytes | None:
-    row = conn.execute(sql.SEAL_AT, (position,)).fetchone()
-    return None if row is None else bytes(row[0])
+def _tail_state(conn: sqlite3.Connection, sealed: int) -> tuple[OpenBlock, bytes]:
+    """The block to extend after the sealed range, and the chain hash at its end."""
+    if sealed == 0:
+        return OpenBlock(1, ZERO), ZERO
+    state = resume(conn, sealed)
+    return state, bytes(conn.execute(sql.SEAL_AT, (sealed,)).fetchone()[0])
 
 
-def _tail_hashes(conn: sqlite3.Connection, cp: Checkpoint,
-                 sealed: int) -> dict[int, bytes] | Damage:
-    """Chain hashes at the checkpoint's positions past the sealed range, from the events."""
+def _tail_seals(conn: sqlite3.Connection, cp: Checkpoint,
+                sealed: int) -> dict[int, bytes] | Damage:
+    """Seals at the checkpoint's positions past the sealed range, recomputed from the events."""
     wanted = {pos for pos, _ in cp.expected() if pos > sealed}
-    prev = (_sealed_hash(conn, sealed) or ZERO) if sealed else ZERO
+    state, prev = _tail_state(conn, sealed)
     out: dict[int, bytes] = {}
     expected = sealed + 1
     for row in conn.execute(sql.EVENTS_BETWEEN, (sealed, cp.size)):
         if row[0] != expected:
             return Damage(expected, "removed", f"position {expected} is missing")
         prev = link(prev, row)
+        if block_of(expected) != state.block:
+            state = OpenBlock(block_of(expected), state.seal())
+        state.add(expected, canonical(*row), prev)
         if expected in wanted:
-            out[expected] = prev
+            out[expected] = state.seal()
         expected += 1
     if expected <= cp.size:
         return Damage(expected, "truncated",

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 from hashlib import sha256
 from pathlib import Path
 
-from services.audit import Sealer, verify
+import pytest
+
+from services.audit import Sealer, sql, verify
+from services.audit.blocks import SealRefused
 from services.audit.canonical import ZERO, canonical
+from services.audit.database import connect_write
 from tests.integration.test_audit_tamper import save_notes
 
 
@@ -47,18 +52,95 @@ def test_sealing_twice_seals_nothing_new(tmp_path: Path) -> None:
     assert restarted.position == 15
 
 
-def test_sealer_resumes_from_its_last_seal_in_small_batches(tmp_path: Path) -> None:
+def blocks(db: Path) -> list[tuple[int, int, bytes]]:
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT block, last, hash FROM tinhhinh_audit_blocks ORDER BY block")
+    out = [(int(b), int(last), bytes(h)) for b, last, h in rows]
+    conn.close()
+    return out
+
+
+def test_block_seals_follow_their_definition(tmp_path: Path) -> None:
+    save_notes(tmp_path, 250)  # 1,250 events: a full block and an open one
+    db = tmp_path / "events.sqlite"
+    Sealer(db, batch=300).seal_pending()
+    conn = sqlite3.connect(db)
+    conn.text_factory = bytes
+    rows = conn.execute("SELECT rowid, originator_id, originator_version, topic, state "
+                        "FROM stored_events ORDER BY rowid").fetchall()
+    conn.close()
+    chained = dict(seals(db))
+    expected, prev = [], ZERO
+    for block, first, last in ((1, 1, 1024), (2, 1025, 1250)):
+        part = rows[first - 1:last]
+        events = b"".join(canonical(*row) for row in part)
+        hashes = b"".join(chained[row[0]] for row in part)
+        prev = sha256(prev + sha256(events).digest() + sha256(hashes).digest()).digest()
+        expected.append((block, last, prev))
+    assert blocks(db) == expected
+
+
+def test_sealer_resumes_from_its_last_commit_in_small_batches(tmp_path: Path) -> None:
     save_notes(tmp_path, 10)
     db = tmp_path / "events.sqlite"
-    Sealer(db).seal_pending()
-    whole = seals(db)
-    # A crash loses at most the batch being written: drop the tail as if it never committed.
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("DELETE FROM tinhhinh_audit_chain WHERE position > 17")
+    whole_copy = tmp_path / "whole.sqlite"
+    shutil.copy(db, whole_copy)
+    Sealer(whole_copy).seal_pending()
+    # A crash after the first batch committed: the next sealer starts from that commit.
+    first = Sealer(db, batch=17)
+    conn = connect_write(db)
+    conn.execute(sql.CREATE_CHAIN)
+    conn.execute(sql.CREATE_BLOCKS)
+    assert first._seal_batch(conn) == 17
     conn.close()
     assert Sealer(db, batch=4).seal_pending() == 50 - 17
-    assert seals(db) == whole
+    assert seals(db) == seals(whole_copy) and blocks(db) == blocks(whole_copy)
+
+
+def test_sealer_refuses_to_seal_over_an_edited_open_block(tmp_path: Path) -> None:
+    save_notes(tmp_path, 2)
+    db = tmp_path / "events.sqlite"
+    Sealer(db).seal_pending()
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE stored_events SET state = X'00' WHERE rowid = 3")
+    conn.close()
+    save_notes(tmp_path, 1, start=10)
+    with pytest.raises(SealRefused):
+        Sealer(db).seal_pending()  # resealing the open block would absorb the edit
+    damage = verify(db).damage
+    assert damage is not None and (damage.position, damage.kind) == (3, "edited")
+
+
+def test_a_running_sealer_never_reads_back_what_it_sealed(tmp_path: Path) -> None:
+    save_notes(tmp_path, 2)
+    db = tmp_path / "events.sqlite"
+    sealer = Sealer(db)
+    sealer.seal_pending()
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE stored_events SET state = X'00' WHERE rowid = 3")
+    conn.close()
+    save_notes(tmp_path, 1, start=10)
+    assert sealer.seal_pending() == 5  # extends the block from memory, not from the file
+    damage = verify(db).damage
+    assert damage is not None and (damage.position, damage.kind) == (3, "edited")
+
+
+def test_a_chain_sealed_before_blocks_gets_its_block_seals(tmp_path: Path) -> None:
+    save_notes(tmp_path, 250)
+    db = tmp_path / "events.sqlite"
+    Sealer(db).seal_pending()
+    expected = blocks(db)
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DROP TABLE tinhhinh_audit_blocks")  # as an earlier version left it
+    conn.close()
+    assert Sealer(db).seal_pending() == 0
+    save_notes(tmp_path, 1, start=1000)
+    assert Sealer(db).seal_pending() == 5
+    assert blocks(db)[0] == expected[0] and blocks(db)[-1][1] == 1255
+    assert verify(db).ok
 
 
 def test_sealer_never_reseals_a_position(tmp_path: Path) -> None:
@@ -107,3 +189,15 @@ def test_network_plan_events_seal_and_verify(home: Path) -> None:
     conn.close()
     damage = verify(db).damage
     assert damage is not None and (damage.position, damage.kind) == (5, "edited")
+
+
+def test_odd_rows_sealed_as_they_are_verify_through_python(tmp_path: Path) -> None:
+    save_notes(tmp_path, 2)
+    db = tmp_path / "events.sqlite"
+    conn = sqlite3.connect(db)
+    with conn:  # no ordinary event looks like this; the SQL spelling would differ from Python's
+        conn.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, "
+                     "topic, state) VALUES (11, X'00ff', 3.5, 'x', NULL)")
+    conn.close()
+    assert Sealer(db).seal_pending() == 11
+    assert verify(db).ok and verify(db, workers=2).ok

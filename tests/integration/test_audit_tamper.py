@@ -78,12 +78,24 @@ def move(db: Path, frm: int, to: int) -> None:
 
 
 def damage_of(db: Path, cp: Checkpoint | None = None) -> tuple[int, str] | None:
-    damage = verify(db, cp).damage
-    return None if damage is None else (damage.position, damage.kind)
+    """The first damage, found alike by the one-thread check and the parallel one."""
+    found = []
+    for workers in (1, 2):
+        damage = verify(db, cp, workers=workers).damage
+        found.append(None if damage is None else (damage.position, damage.kind))
+    assert found[0] == found[1], found
+    return found[0]
 
 
-def rechain(db: Path) -> None:
-    """Recompute the whole chain table from the (tampered) events, as a careful forger would."""
+def reseal(db: Path) -> None:
+    """Recompute the chain and the block seals from the (tampered) events, as a careful forger
+    would: with the sealer itself, over emptied audit tables."""
+    tamper(db, "DELETE FROM tinhhinh_audit_chain", "DELETE FROM tinhhinh_audit_blocks")
+    Sealer(db).seal_pending()
+
+
+def rechain_only(db: Path) -> None:
+    """Recompute the per-event chain alone, leaving the block seals as they were."""
     conn = sqlite3.connect(db)
     conn.text_factory = bytes
     rows = conn.execute("SELECT rowid, originator_id, originator_version, topic, state "
@@ -168,8 +180,8 @@ def test_truncated_events_under_their_seals_are_named(db: Path, cp: Checkpoint |
 
 def test_truncation_of_events_and_seals_needs_a_checkpoint(
         db: Path, checkpoint: Checkpoint) -> None:
-    tamper(db, "DELETE FROM stored_events WHERE rowid > 1400",
-           "DELETE FROM tinhhinh_audit_chain WHERE position > 1400")
+    tamper(db, "DELETE FROM stored_events WHERE rowid > 1400")
+    reseal(db)
     assert damage_of(db) is None
     assert damage_of(db, checkpoint) == (1401, "truncated")
 
@@ -177,7 +189,7 @@ def test_truncation_of_events_and_seals_needs_a_checkpoint(
 def test_consistent_rewrite_is_caught_at_the_first_checkpoint_anchor(
         db: Path, checkpoint: Checkpoint) -> None:
     tamper(db, "UPDATE stored_events SET state = X'00' || state WHERE rowid = 100")
-    rechain(db)
+    reseal(db)
     assert damage_of(db) is None
     assert damage_of(db, checkpoint) == (1024, "rewritten")
 
@@ -185,13 +197,13 @@ def test_consistent_rewrite_is_caught_at_the_first_checkpoint_anchor(
 def test_consistent_rewrite_after_the_last_anchor_is_caught_at_the_root(
         db: Path, checkpoint: Checkpoint) -> None:
     tamper(db, "UPDATE stored_events SET state = X'00' || state WHERE rowid = 1200")
-    rechain(db)
+    reseal(db)
     assert damage_of(db, checkpoint) == (EVENTS, "rewritten")
 
 
 def test_rewrite_before_later_damage_is_named_first(db: Path, checkpoint: Checkpoint) -> None:
     tamper(db, "UPDATE stored_events SET state = X'00' || state WHERE rowid = 100")
-    rechain(db)
+    reseal(db)
     tamper(db, "DELETE FROM stored_events WHERE rowid = 1300")
     assert damage_of(db) == (1300, "removed")
     assert damage_of(db, checkpoint) == (1024, "rewritten")
@@ -202,15 +214,32 @@ def test_altered_seal_is_named(db: Path, cp: Checkpoint | None) -> None:
     assert damage_of(db, cp) == (77, "seal_altered")
 
 
+def test_altered_block_seal_is_named(db: Path, cp: Checkpoint | None) -> None:
+    tamper(db, "UPDATE tinhhinh_audit_blocks SET hash = zeroblob(32) WHERE block = 2")
+    assert damage_of(db, cp) == (1025, "block_rewritten")
+
+
+def test_rewrite_of_events_and_their_chain_is_caught_by_the_block_seal(
+        db: Path, cp: Checkpoint | None) -> None:
+    tamper(db, "UPDATE stored_events SET state = X'00' || state WHERE rowid = 1100")
+    rechain_only(db)
+    assert damage_of(db, cp) == (1025, "block_rewritten")
+
+
+def test_lost_block_seals_are_named(db: Path, cp: Checkpoint | None) -> None:
+    tamper(db, "DELETE FROM tinhhinh_audit_blocks WHERE block = 2")
+    assert damage_of(db, cp) == (1025, "block_rewritten")
+
+
 def test_events_after_the_last_seal_are_not_damage(db: Path, cp: Checkpoint | None) -> None:
     save_notes(db.parent, 2, start=1000)
     result = verify(db, cp)
     assert result.ok and result.sealed == EVENTS and result.unsealed == 10
 
 
-def test_lost_chain_table_is_rebuilt_against_the_checkpoint(
+def test_lost_audit_tables_are_rebuilt_against_the_checkpoint(
         db: Path, checkpoint: Checkpoint) -> None:
-    tamper(db, "DROP TABLE tinhhinh_audit_chain")
+    tamper(db, "DROP TABLE tinhhinh_audit_chain", "DROP TABLE tinhhinh_audit_blocks")
     assert verify(db, checkpoint).ok
     tamper(db, "UPDATE stored_events SET state = X'00' || state WHERE rowid = 1000")
     assert damage_of(db, checkpoint) == (1024, "rewritten")
