@@ -19,7 +19,8 @@ One run, one temporary home:
 5. for where the time goes: SQLite building the block bytes alone (both libraries), and
    the old per-event way (read every row into Python, one link per event).
 
-Figures are printed, never asserted.
+Then the history of a case with 1,000 events (goal < 50 ms), as ``bench/case_history.py``
+prints it. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -204,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
              f"{min(timed(lambda: build_only(db, True), 3)):.3f} s")
         line("the per-event way (rows into Python, a link each)",
              f"{min(timed(lambda: per_event(db), 1)):.3f} s")
+    print("case history, a case of 1,000 events (bench/case_history.py):")
+    import case_history  # beside this script
+
+    case_history.main()
     return 0
 
 

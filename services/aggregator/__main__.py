@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 
 from services.aggregator.bootstrap import bootstrap
 from services.logconfig import configure_logging
+from services.runner import run_until_signalled
 from services.settings import Settings, resolve_home
-
-
-async def serve(settings: Settings) -> None:
-    runtime = bootstrap(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await runtime.start()
-    try:
-        await stop.wait()
-    finally:
-        await runtime.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,7 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--home", help="state directory (default: $TINHHINH_HOME or ./var)")
     args = parser.parse_args(argv)
     configure_logging()
-    asyncio.run(serve(Settings.from_env(resolve_home(args.home))))
+    asyncio.run(run_until_signalled(bootstrap(Settings.from_env(resolve_home(args.home)))))
 
 
 if __name__ == "__main__":

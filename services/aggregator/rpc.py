@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from faststream.nats import NatsBroker, NatsRouter
 
+from services.runner import start_broker
+
 if TYPE_CHECKING:
     from services.aggregator.bootstrap import Runtime
 
@@ -37,7 +39,4 @@ def build_router(runtime: Runtime) -> NatsRouter:
 
 
 async def start_rpc(runtime: Runtime) -> NatsBroker:
-    broker = NatsBroker(runtime.settings.nats_url, max_reconnect_attempts=-1, logger=None)
-    broker.include_router(build_router(runtime))
-    await broker.start()
-    return broker
+    return await start_broker(runtime.settings.nats_url, build_router(runtime))

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from faststream.nats import NatsBroker, NatsRouter
 
 from domain.errors import DomainError, InvalidInput
+from services.runner import start_broker
 
 if TYPE_CHECKING:
     from services.intake.bootstrap import Runtime
@@ -83,7 +84,4 @@ def build_router(runtime: Runtime) -> NatsRouter:
 
 
 async def start_rpc(runtime: Runtime) -> NatsBroker:
-    broker = NatsBroker(runtime.settings.nats_url, max_reconnect_attempts=-1, logger=None)
-    broker.include_router(build_router(runtime))
-    await broker.start()
-    return broker
+    return await start_broker(runtime.settings.nats_url, build_router(runtime))

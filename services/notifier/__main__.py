@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 
 from services.logconfig import configure_logging
-from services.notifier.bootstrap import Runtime, bootstrap
+from services.notifier.bootstrap import bootstrap
 from services.notifier.settings import NotifierSettings
+from services.runner import run_until_signalled
 from services.settings import resolve_home
-
-
-async def serve(runtime: Runtime) -> None:
-    """Run until SIGTERM or Ctrl-C, then stop cleanly."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await runtime.start()
-    try:
-        await stop.wait()
-    finally:
-        await runtime.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     configure_logging()
     settings = NotifierSettings.load(resolve_home(args.home))
-    asyncio.run(serve(bootstrap(settings)))
+    asyncio.run(run_until_signalled(bootstrap(settings)))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from faststream.nats import NatsBroker, NatsRouter
 
 from domain.errors import DomainError, InvalidInput
 from services.notifier.service import parse_at
+from services.runner import start_broker
 
 if TYPE_CHECKING:
     from services.notifier.bootstrap import Runtime
@@ -74,7 +75,4 @@ def build_router(runtime: Runtime) -> NatsRouter:
 
 
 async def start_rpc(runtime: Runtime) -> NatsBroker:
-    broker = NatsBroker(runtime.settings.nats_url, max_reconnect_attempts=-1, logger=None)
-    broker.include_router(build_router(runtime))
-    await broker.start()
-    return broker
+    return await start_broker(runtime.settings.nats_url, build_router(runtime))
