@@ -24,6 +24,7 @@ from services.directory import AccountView
 from services.intake.aggregator_client import AggregatorClient
 from services.intake.bootstrap import Runtime
 from services.notifier.client import NotifierClient
+from services.ratelimit import TooManyAttempts
 from services.web import mount_web
 
 log = structlog.get_logger(__name__)
@@ -62,6 +63,8 @@ REPORT_SCHEMA: dict[str, Any] = {
 def error_response(err: DomainError) -> JSONResponse:
     REFUSED.labels(err.code).inc()
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, Unauthenticated) else None
+    if isinstance(err, TooManyAttempts):
+        headers = {"Retry-After": str(err.retry_after)}
     return JSONResponse({"error": err.as_dict()}, status_code=err.status, headers=headers)
 
 
@@ -135,7 +138,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.post("/api/v1/auth/token", openapi_extra={"requestBody": {"required": True, "content": {
+    @app.post("/api/v1/auth/token", responses={
+        401: {"description": "wrong username or password"},
+        429: {"description": "too many failed attempts (per username or per address); "
+                             "the Retry-After header says when to try again"},
+    }, openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": {"type": "object", "required": ["username", "password"],
                                         "properties": {"username": {"type": "string"},
                                                        "password": {"type": "string"}}}}}}})
@@ -144,7 +151,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         if not isinstance(body, dict):
             body = {}
         result = await run_in_threadpool(service.sign_in, body.get("username"),
-                                         body.get("password"))
+                                         body.get("password"),
+                                         request.client.host if request.client else None)
         return JSONResponse(result)
 
     @app.post("/api/v1/reports", status_code=201, openapi_extra={

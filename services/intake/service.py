@@ -20,6 +20,7 @@ from services.cases import CaseService
 from services.directory import AccountView, Directory
 from services.intake.tokens import TokenService, password_stamp
 from services.passwords import verify_password
+from services.ratelimit import SignInLimiter
 from services.store import Store
 
 log = structlog.get_logger(__name__)
@@ -51,27 +52,38 @@ def _not_found(what: str, what_vi: str) -> NotFound:
 
 class IntakeService:
     def __init__(self, store: Store, directory: Directory, tokens: TokenService, clock: Clock,
-                 cases: CaseService):
+                 cases: CaseService, limiter: SignInLimiter | None = None):
         self.cases = cases
         self.store = store
         self.directory = directory
         self.tokens = tokens
         self.clock = clock
+        self.limiter = limiter or SignInLimiter(clock)
 
     # -- identity -------------------------------------------------------------------
-    def sign_in(self, username: object, password: object) -> dict[str, Any]:
+    def sign_in(self, username: object, password: object,
+                client: str | None = None) -> dict[str, Any]:
+        """A bearer token for a right password; throttled per username and per `client`
+        address (`services/ratelimit.py`), before the password is even looked at."""
         refused = Unauthenticated("invalid_credentials", "Wrong username or password",
                                   "Sai tên đăng nhập hoặc mật khẩu")
+        name = username.strip().lower()[:MAX_USERNAME + 1] if isinstance(username, str) else ""
+        try:
+            attempt = self.limiter.admit(name, client)
+        except DomainError:
+            log.warning("sign_in_throttled", username=name, client=client)
+            raise
         if not isinstance(username, str) or not isinstance(password, str):
             raise refused
         if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
             raise refused
         self.directory.refresh()
-        account = self.directory.account_by_username(username.strip().lower())
+        account = self.directory.account_by_username(name)
         if account is None or not account.active:
             raise refused
         if not verify_password(account.password_hash, password):
             raise refused
+        self.limiter.succeeded(name, client, attempt)
         log.info("signed_in", account_id=str(account.id), role=account.role)
         return {
             "access_token": self.tokens.issue(account.id, account.password_hash),

@@ -1,4 +1,5 @@
-"""Administration: load or update the network plan, list the accounts."""
+"""Administration: load or update the network plan, list the accounts; the sub-pages for
+accounts and assignments are in `admin_accounts.py` and `admin_assignments.py`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from domain.errors import DomainError
+from services.administration import Administration
 from services.network_plan import LoadResult, apply_plan
 from services.plan_file import parse_plan
+from services.web.admin_accounts import router as account_pages
+from services.web.admin_assignments import router as assignment_pages
 from services.web.panels import unit_name
 from services.web.route import WebRoute
 from services.web.site import Refused, Site
@@ -51,13 +55,14 @@ async def _plan_text(form: Any) -> str:
 def router(site: Site) -> APIRouter:
     r = APIRouter(route_class=WebRoute, include_in_schema=False)
     runtime = site.runtime
+    admin = Administration(runtime.store, runtime.directory, runtime.clock)
 
     def admin_page(request: Request, viewer: Any, *, status: int = 200, **context: Any) -> Response:
-        runtime.directory.refresh()
-        accounts = sorted(runtime.directory.accounts(), key=lambda a: (a.role, a.username))
+        accounts = admin.accounts(viewer.account)
         context = {"result": None, "error": None, "plan_text": "", **context}
         return site.page(request, viewer, "admin.html.j2", status=status, accounts=accounts,
                          unit_name=lambda u: unit_name(runtime, u) if u else "",
+                         whole_network=viewer.account.unit_id is None,
                          changes_vi=CHANGES_VI, **context)
 
     @r.get("/quan-tri")
@@ -69,6 +74,9 @@ def router(site: Site) -> APIRouter:
     async def load_plan(request: Request) -> Response:
         viewer = await site.viewer(request, "admin")
         form = await site.form(request, viewer)
+        if viewer.account.unit_id is not None:
+            # A plan is the whole network: an admin of one unit's subtree may not replace it.
+            raise Refused(403, "Chỉ quản trị viên toàn mạng lưới mới được nạp kế hoạch.")
         text = await _plan_text(form)
         if not text.strip():
             return admin_page(request, viewer, status=422,
@@ -92,4 +100,6 @@ def router(site: Site) -> APIRouter:
         log.info("web_plan_applied", by=viewer.account.username, changes=result.changes)
         return admin_page(request, viewer, result=result)
 
+    r.include_router(account_pages(site, admin))
+    r.include_router(assignment_pages(site, admin))
     return r

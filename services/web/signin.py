@@ -1,4 +1,4 @@
-"""Signing in and out: the login form, its CSRF cookie, the session cookie."""
+"""Signing in and out: the login form, its CSRF cookie, the session cookie, throttling."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from domain.errors import DomainError
 from services.directory import AccountView
 from services.intake.tokens import password_stamp
+from services.ratelimit import TooManyAttempts
 from services.web.route import WebRoute
 from services.web.sessions import COOKIE
 from services.web.site import CSRF_FIELD, HOMES, LoginRequired, Site
@@ -89,15 +90,22 @@ def router(site: Site) -> APIRouter:
             return login_page(request, status=422, username=username, next_path=next_path,
                               error="Vui lòng nhập tên đăng nhập và mật khẩu.")
 
+        client = request.client.host if request.client else None
+
         def sign_in() -> AccountView:
-            answer: dict[str, Any] = site.runtime.service.sign_in(username, form.get("password"))
+            # Throttled with the API's attempts: one limiter, in the intake service.
+            answer: dict[str, Any] = site.runtime.service.sign_in(
+                username, form.get("password"), client)
             return site.runtime.service.authenticate(answer["access_token"])
 
         try:
             account = await run_in_threadpool(sign_in)
         except DomainError as exc:
-            return login_page(request, status=exc.status, username=username,
+            page = login_page(request, status=exc.status, username=username,
                               next_path=next_path, error=exc.message_vi)
+            if isinstance(exc, TooManyAttempts):
+                page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         token, _ = await run_in_threadpool(site.sessions.open, account.id,
                                            password_stamp(account.password_hash))
         response = site.redirect(next_path or HOMES[account.role])

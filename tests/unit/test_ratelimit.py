@@ -1,0 +1,125 @@
+"""Sign-in throttling: five failures in 15 minutes cool a username down; an address has room."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.clock import FixedClock
+from services.ratelimit import SignInLimiter, TooManyAttempts
+
+T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+ADDRESS = "203.0.113.7"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def limiter(clock: FixedClock) -> SignInLimiter:
+    return SignInLimiter(clock)
+
+
+def fail(limiter: SignInLimiter, username: str = "cb.a", client: str | None = ADDRESS,
+         times: int = 1) -> None:
+    for _ in range(times):
+        limiter.admit(username, client)  # counted as failed unless `succeeded` follows
+
+
+def test_five_failures_refuse_the_sixth_attempt_with_the_wait_in_minutes(limiter):
+    fail(limiter, times=5)
+    with pytest.raises(TooManyAttempts) as refused:
+        limiter.admit("cb.a", ADDRESS)
+    assert refused.value.status == 429 and refused.value.code == "too_many_attempts"
+    assert refused.value.retry_after == 15 * 60
+    assert refused.value.message_vi == ("Đăng nhập sai quá nhiều lần. "
+                                        "Vui lòng thử lại sau 15 phút.")
+    assert refused.value.field is None
+
+
+def test_four_failures_still_let_the_fifth_attempt_through(limiter):
+    fail(limiter, times=4)
+    limiter.admit("cb.a", ADDRESS)
+
+
+def test_the_cool_down_ends_after_fifteen_minutes(limiter, clock):
+    fail(limiter, times=5)
+    clock.advance(timedelta(minutes=14, seconds=30))
+    with pytest.raises(TooManyAttempts) as refused:
+        limiter.admit("cb.a", ADDRESS)
+    assert refused.value.retry_after == 30 and "sau 1 phút" in refused.value.message_vi
+    clock.advance(timedelta(seconds=30))
+    limiter.admit("cb.a", ADDRESS)
+
+
+def test_failures_older_than_the_window_no_longer_count(limiter, clock):
+    fail(limiter, times=4)
+    clock.advance(timedelta(minutes=15, seconds=1))
+    fail(limiter, times=4)
+    limiter.admit("cb.a", ADDRESS)  # the fifth within the window: still admitted
+
+
+def test_a_success_resets_the_usernames_count(limiter):
+    fail(limiter, times=4)
+    attempt = limiter.admit("cb.a", ADDRESS)
+    limiter.succeeded("cb.a", ADDRESS, attempt)
+    fail(limiter, times=4)
+    limiter.admit("cb.a", ADDRESS)
+
+
+def test_the_username_is_refused_from_any_address(limiter):
+    for i in range(5):
+        limiter.admit("cb.a", f"198.51.100.{i}")
+    with pytest.raises(TooManyAttempts):
+        limiter.admit("cb.a", "192.0.2.1")
+    limiter.admit("cb.b", "192.0.2.1")  # another username is not affected
+
+
+def test_an_address_guessing_many_usernames_is_refused_after_twenty(limiter):
+    for i in range(20):
+        limiter.admit(f"user{i}", ADDRESS)
+    with pytest.raises(TooManyAttempts):
+        limiter.admit("someone.else", ADDRESS)
+    limiter.admit("someone.else", "192.0.2.1")  # other addresses are not affected
+
+
+def test_a_success_does_not_clear_the_address(limiter):
+    for i in range(19):
+        limiter.admit(f"user{i}", ADDRESS)
+    attempt = limiter.admit("valid.user", ADDRESS)
+    limiter.succeeded("valid.user", ADDRESS, attempt)  # takes back its own attempt only
+    limiter.admit("user19", ADDRESS)
+    with pytest.raises(TooManyAttempts):
+        limiter.admit("user20", ADDRESS)
+
+
+def test_attempts_in_flight_count_at_once(limiter):
+    # Five guesses admitted before any answer: the sixth is refused without waiting.
+    stamps = [limiter.admit("cb.a", None) for _ in range(5)]
+    with pytest.raises(TooManyAttempts):
+        limiter.admit("cb.a", None)
+    assert len(stamps) == 5
+
+
+def test_a_fifth_attempt_that_succeeds_unlocks_the_username(limiter):
+    fail(limiter, times=4)
+    attempt = limiter.admit("cb.a", ADDRESS)
+    limiter.succeeded("cb.a", ADDRESS, attempt)
+    limiter.admit("cb.a", ADDRESS)
+
+
+def test_without_an_address_only_the_username_counts(limiter):
+    fail(limiter, client=None, times=5)
+    with pytest.raises(TooManyAttempts):
+        limiter.admit("cb.a", None)
+    limiter.admit("cb.b", None)
+
+
+def test_memory_stays_bounded(clock):
+    limiter = SignInLimiter(clock, max_keys=50)
+    for i in range(500):
+        limiter.admit(f"user{i}", None)
+    assert len(limiter) <= 50
