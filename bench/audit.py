@@ -123,7 +123,7 @@ def build_only(db: Path, use_apsw: bool) -> None:
     n = conn.execute("SELECT max(position) FROM tinhhinh_audit_chain").fetchone()[0]
     for first in range(1, n + 1, BLOCK):
         last = min(first + BLOCK - 1, n)
-        blocks.events_bytes(conn, first, last, python_fallback=False)
+        blocks.events_bytes(conn, first, last)
         blocks.hashes_bytes(conn, first, last)
     conn.close()
 

@@ -34,42 +34,56 @@ class SealRefused(RuntimeError):
     """The sealed data no longer matches its seals: sealing on would absorb the change."""
 
 
-def events_bytes(conn: Any, first: int, last: int, *, python_fallback: bool = True) -> bytes | None:
-    """The canonical bytes of the events at positions first..last; None if one is missing,
-    or if a row has odd column types and `python_fallback` is off."""
+def events_bytes(conn: Any, first: int, last: int, *, by_python: bool = False) -> bytes | None:
+    """The events at positions first..last as SQLite spells them (None if one is missing or
+    a row is not plain, see `sql.BLOCK_EVENTS`), or, `by_python`, as `canonical()` does
+    (None if one is missing); only a connection that reads text as bytes can do the latter."""
+    if by_python:
+        rows = conn.execute(sql.EVENTS_BETWEEN, (first - 1, last)).fetchall()
+        if [row[0] for row in rows] != list(range(first, last + 1)):
+            return None
+        return b"".join(canonical(*row) for row in rows)
     n, lo, hi, plain, data = conn.execute(sql.BLOCK_EVENTS, (first - 1, last)).fetchone()
-    if n != last - first + 1 or lo != first or hi != last:
+    if n != last - first + 1 or lo != first or hi != last or plain != n or data is None:
         return None
-    if plain == n:
-        return bytes(data)
-    if not python_fallback:  # only a connection that reads text as bytes can spell them
-        return None
-    rows = conn.execute(sql.EVENTS_BETWEEN, (first - 1, last)).fetchall()
-    return b"".join(canonical(*row) for row in rows)
+    return bytes(data)
 
 
-def hashes_bytes(conn: Any, first: int, last: int) -> bytes | None:
+def hashes_bytes(conn: Any, first: int, last: int, *, by_python: bool = False) -> bytes | None:
     """The chain hashes of positions first..last, concatenated; None if one is missing."""
+    if by_python:
+        rows = conn.execute(sql.SEALS_BETWEEN, (first - 1, last)).fetchall()
+        if [row[0] for row in rows] != list(range(first, last + 1)):
+            return None
+        return b"".join(bytes(row[1]) for row in rows)
     n, data = conn.execute(sql.BLOCK_HASHES, (first - 1, last)).fetchone()
-    return bytes(data) if n == last - first + 1 else None
+    return bytes(data) if n == last - first + 1 and data is not None else None
 
 
 def seal_of(conn: Any, prev_seal: bytes, block: int, last: int, *,
-            python_fallback: bool = True) -> bytes | None:
+            by_python: bool = False) -> bytes | None:
     """The seal block `block` should have when sealed up to `last`, from the stored rows."""
     first = block_first(block)
-    events = events_bytes(conn, first, last, python_fallback=python_fallback)
-    hashes = hashes_bytes(conn, first, last) if events is not None else None
-    if events is None or hashes is None:
+    events = events_bytes(conn, first, last, by_python=by_python)
+    if events is None:
         return None
-    return block_seal(prev_seal, events, hashes)
+    hashes = hashes_bytes(conn, first, last, by_python=by_python)
+    return None if hashes is None else block_seal(prev_seal, events, hashes)
+
+
+def holds(conn: Any, prev_seal: bytes, block: int, last: int, stored: bytes, *,
+          python_fallback: bool = True) -> bool:
+    """Whether the stored seal holds: SQLite's spelling first, Python's when that differs."""
+    if seal_of(conn, prev_seal, block, last) == stored:
+        return True
+    return python_fallback and seal_of(conn, prev_seal, block, last, by_python=True) == stored
 
 
 def first_bad(conn: Any, blocks: Sequence[BlockRow], prev_seal: bytes, *,
               python_fallback: bool = True) -> int | None:
     """Index of the first block whose stored seal does not hold, given the seal before them."""
     for i, (block, last, stored) in enumerate(blocks):
-        if seal_of(conn, prev_seal, block, last, python_fallback=python_fallback) != stored:
+        if not holds(conn, prev_seal, block, last, stored, python_fallback=python_fallback):
             return i
         prev_seal = bytes(stored)
     return None
@@ -90,7 +104,7 @@ def chain_value(conn: sqlite3.Connection, position: int) -> bytes | None:
         if before is None:
             return None
         prev = bytes(before[1])
-    return seal_of(conn, prev, block, position)
+    return seal_of(conn, prev, block, position, by_python=True)
 
 
 def tiled(blocks: Sequence[BlockRow], sealed: int) -> int:
@@ -163,8 +177,8 @@ def parallel_prefix(path: Path, workers: int) -> int:
     conn = _connect_apsw(path)
     try:
         has_blocks = conn.execute(sql.HAS_TABLE, (sql.BLOCKS_TABLE,)).fetchall()
-        rows = [(b, last, bytes(h)) for b, last, h in conn.execute(sql.BLOCKS)] if has_blocks \
-            else []
+        rows = [(b, last, bytes(h)) for b, last, h in conn.execute(sql.BLOCKS)] \
+            if has_blocks else []
     finally:
         conn.close()
     full: list[BlockRow] = []

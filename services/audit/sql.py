@@ -59,21 +59,23 @@ UPSERT_BLOCK = "INSERT OR REPLACE INTO tinhhinh_audit_blocks (block, last, hash)
 BLOCKS = "SELECT block, last, hash FROM tinhhinh_audit_blocks ORDER BY block"
 BLOCK_AT = "SELECT last, hash FROM tinhhinh_audit_blocks WHERE block = ?"
 
-# One block's bytes, built by SQLite in one statement: the hot path of `verify`.
-# The canonical header is the one `canonical.FAST_HEADER` spells; `plain` counts the rows
-# whose columns have the ordinary types that header assumes (others are hashed in Python).
+# One block's bytes, built by SQLite in one statement: the hot path of `verify`. The header
+# is `canonical.FAST_HEADER`'s. `plain` counts the rows with an integer version and a blob
+# state: only those can be spelled alike by SQLite and Python when their content differs
+# (a number's text reads as the same bytes); the id and the topic are text or blob by their
+# column's affinity. Any other difference (a NULL drops the row, a negative version's hex)
+# spells other bytes, and a block whose bytes do not seal is spelled again by Python.
 BLOCK_EVENTS = (
-    "SELECT count(*), coalesce(min(pos), 0), coalesce(max(pos), 0), "
-    "coalesce(sum(typeof(originator_version) = 'integer' AND originator_version >= 0 "
-    "AND typeof(originator_id) IN ('text', 'blob') AND typeof(topic) IN ('text', 'blob') "
-    "AND typeof(state) IN ('text', 'blob')), 0), "
-    "CAST(group_concat(printf('%d|b%d|i%x|b%d|b%d', pos, length(CAST(originator_id AS BLOB)), "
+    "SELECT count(*), coalesce(min(rowid), 0), coalesce(max(rowid), 0), "
+    "coalesce(sum(typeof(originator_version) = 'integer' AND typeof(state) = 'blob'), 0), "
+    "CAST(group_concat(printf('%d|b%d|i%x|b%d|b%d', rowid, length(CAST(originator_id AS BLOB)), "
     "originator_version, length(CAST(topic AS BLOB)), length(CAST(state AS BLOB))) "
     "|| char(10) || originator_id || topic || state, '') AS BLOB) "
-    "FROM (SELECT rowid AS pos, originator_id, originator_version, topic, state "
-    "FROM stored_events WHERE rowid > ? AND rowid <= ? ORDER BY rowid)"
+    "FROM stored_events WHERE rowid > ? AND rowid <= ?"
 )
+# Both aggregate in the rowid order of the range scan, which SQLite does not promise: any
+# other order spells other bytes, and the block is spelled again by Python, in ORDER BY.
 BLOCK_HASHES = (
-    "SELECT count(*), CAST(group_concat(hash, '') AS BLOB) FROM (SELECT hash "
-    "FROM tinhhinh_audit_chain WHERE position > ? AND position <= ? ORDER BY position)"
+    "SELECT count(*), CAST(group_concat(hash, '') AS BLOB) FROM tinhhinh_audit_chain "
+    "WHERE position > ? AND position <= ?"
 )

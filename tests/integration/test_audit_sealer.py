@@ -198,6 +198,10 @@ def test_odd_rows_sealed_as_they_are_verify_through_python(tmp_path: Path) -> No
     with conn:  # no ordinary event looks like this; the SQL spelling would differ from Python's
         conn.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, "
                      "topic, state) VALUES (11, X'00ff', 3.5, 'x', NULL)")
+        # Plain to SQLite's eye (integer version, blob state), spelled otherwise by it: a
+        # negative version's hex, a NULL topic that drops the row; Python spells it again.
+        conn.execute("INSERT INTO stored_events (rowid, originator_id, originator_version, "
+                     "topic, state) VALUES (12, 'abc', -4, NULL, X'01')")
     conn.close()
-    assert Sealer(db).seal_pending() == 11
+    assert Sealer(db).seal_pending() == 12
     assert verify(db).ok and verify(db, workers=2).ok
