@@ -14,6 +14,7 @@ from services.web.cadre import router as cadre_pages
 from services.web.casework import router as case_pages
 from services.web.deps import WebDeps
 from services.web.leadership import router as leadership_pages
+from services.web.password import router as password_pages
 from services.web.reporting import router as report_pages
 from services.web.sessions import SessionStore
 from services.web.signin import router as signin_pages
@@ -32,7 +33,7 @@ def mount_web(app: FastAPI, runtime: Runtime, deps: WebDeps | None = None) -> Si
     app.state.web_site = site
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     for pages in (signin_pages, cadre_pages, report_pages, leadership_pages, case_pages,
-                  audit_pages, admin_pages):
+                  audit_pages, admin_pages, password_pages):
         app.include_router(pages(site))
     return site
 

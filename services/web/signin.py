@@ -11,7 +11,6 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.errors import DomainError
 from services.directory import AccountView
-from services.intake.tokens import password_stamp
 from services.ratelimit import TooManyAttempts
 from services.web.route import WebRoute
 from services.web.sessions import COOKIE
@@ -106,11 +105,7 @@ def router(site: Site) -> APIRouter:
             if isinstance(exc, TooManyAttempts):
                 page.headers["Retry-After"] = str(exc.retry_after)
             return page
-        token, _ = await run_in_threadpool(site.sessions.open, account.id,
-                                           password_stamp(account.password_hash))
-        response = site.redirect(next_path or HOMES[account.role])
-        response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=_secure(request),
-                            max_age=int(site.sessions.absolute.total_seconds()), path="/")
+        response = await site.start_session(request, account, next_path or HOMES[account.role])
         response.delete_cookie(LOGIN_COOKIE, path="/dang-nhap")
         return response
 

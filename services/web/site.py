@@ -125,6 +125,18 @@ class Site:
                            now=now.astimezone(VN), **context)
         return HTMLResponse(html, status_code=status)
 
+    async def start_session(self, request: Request, account: AccountView,
+                            to: str) -> RedirectResponse:
+        """A new session for `account` (after its password was given) and a redirect to `to`
+        that sets its cookie: HttpOnly, SameSite=Lax, Secure over TLS."""
+        token, _ = await run_in_threadpool(self.sessions.open, account.id,
+                                           password_stamp(account.password_hash))
+        response = self.redirect(to)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="lax",
+                            secure=request.url.scheme == "https",
+                            max_age=int(self.sessions.absolute.total_seconds()), path="/")
+        return response
+
     @staticmethod
     def redirect(url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)

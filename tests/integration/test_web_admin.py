@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 
 from services import wire
 from tests.integration.conftest import PASSWORD, VN, System
-from tests.integration.web_client import Browser, browser, csrf_of
+from tests.integration.web_client import Browser, browser, csrf_of, signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -33,13 +33,6 @@ async def admin(system: System) -> AsyncIterator[Browser]:
         yield b
     finally:
         await b.aclose()
-
-
-async def signed_in(system: System, username: str, password: str = PASSWORD) -> Browser:
-    b = browser(system)
-    resp = await b.login(username, password)
-    assert resp.status_code == 303, resp.text
-    return b
 
 
 def shown_password(page: str) -> str:

@@ -59,3 +59,11 @@ def browser(system: System, base_url: str = "http://intake") -> Browser:
     app = create_app(system.runtime)
     return Browser(httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url),
                    app)
+
+
+async def signed_in(system: System, username: str, password: str = PASSWORD) -> Browser:
+    """A browser signed in as `username`."""
+    b = browser(system)
+    resp = await b.login(username, password)
+    assert resp.status_code == 303, resp.text
+    return b
