@@ -10,8 +10,11 @@ stream always holds a prefix of the log and nothing is skipped or repeated;
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import heapq
 import itertools
+import os
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -203,3 +206,43 @@ class Relay:
         if area_id is None or not d.has_network() or d.area(area_id) is None:
             return []
         return d.area_path(area_id)
+
+
+class RelayBusy(RuntimeError):
+    """Another process already relays this event store."""
+
+
+class RelayLock:
+    """One relay per event store: an exclusive `flock` on a file beside the SQLite event
+    database (or in the home for other persistence), held while the relay runs. The kernel
+    releases it when the holder's process ends, kill -9 included."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @classmethod
+    def for_home(cls, home: Path) -> RelayLock:
+        from services.audit.database import home_database
+
+        try:
+            database = home_database(home)
+        except NotImplementedError:  # not SQLite: the home stands for the store
+            return cls(home / "relay.lock")
+        return cls(database.with_name(database.name + ".relay.lock"))
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RelayBusy(f"another process already relays this event store "
+                            f"(it holds {self.path}); one relay per store") from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the lock
+            self._fd = None

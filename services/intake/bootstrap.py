@@ -20,7 +20,7 @@ from services.intake.aggregator_client import AggregatorClient
 from services.intake.service import IntakeService
 from services.intake.tokens import TokenService, load_or_create_secret
 from services.notifier.client import NotifierClient
-from services.relay import Relay
+from services.relay import Relay, RelayLock
 from services.settings import Settings
 from services.store import Store, open_store
 from services.streams import declare_streams
@@ -43,11 +43,19 @@ class Runtime:
     notifier: NotifierClient | None = None
     aggregator: AggregatorClient | None = None
     broker: Any = None
+    relay_lock: RelayLock | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         from services.intake.rpc import start_rpc  # faststream is only needed once running
 
+        # First: a second intake on the same store refuses to start (RelayBusy).
+        self.relay_lock = RelayLock.for_home(self.settings.home)
+        try:
+            self.relay_lock.acquire()
+        except Exception as err:
+            log.error("intake_refused", reason=str(err))
+            raise
         self.nc = await nats.connect(
             self.settings.nats_url, name="tinhhinh-intake",
             max_reconnect_attempts=-1, reconnect_time_wait=0.5,
@@ -82,6 +90,8 @@ class Runtime:
         if self.nc is not None and not self.nc.is_closed:
             await self.nc.drain()
         self.store.close()
+        if self.relay_lock is not None:
+            self.relay_lock.release()
 
     def health(self) -> dict[str, Any]:
         nats_ok = self.nc is not None and self.nc.is_connected

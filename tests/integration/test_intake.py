@@ -277,3 +277,15 @@ async def test_openapi_documents_the_report_submission(system: System):
     assert {p["name"] for p in post["parameters"]} >= {"Authorization", "Idempotency-Key"}
     schema = post["requestBody"]["content"]["application/json"]["schema"]
     assert "assessment" in schema["required"]
+
+
+async def test_a_second_intake_on_the_same_store_refuses_to_start(system: System) -> None:
+    # One relay per event store: two would publish every event twice.
+    from services.intake.bootstrap import bootstrap
+    from services.relay import RelayBusy
+
+    second = bootstrap(system.runtime.settings, clock=system.clock)
+    with pytest.raises(RelayBusy):
+        await second.start()
+    assert second.nc is None  # refused before it connected to anything
+    second.store.close()
