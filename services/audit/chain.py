@@ -48,8 +48,13 @@ class Sealer:
         """Seal every stored event not yet sealed; returns how many were sealed."""
         conn = connect_write(self.db)
         try:
+            # A chain without a blocks table was sealed before block seals existed; an empty
+            # blocks table beside a chain is damage, not a file to complete.
+            legacy = has_table(conn, sql.CHAIN_TABLE) and not has_table(conn, sql.BLOCKS_TABLE)
             conn.execute(sql.CREATE_CHAIN)
             conn.execute(sql.CREATE_BLOCKS)
+            if legacy:
+                self._backfill_legacy(conn)
             total = 0
             while True:
                 sealed = self._seal_batch(conn)
@@ -109,7 +114,8 @@ class Sealer:
         if self._open is not None and self._open.last == after:
             return self._open.copy()
         if after and conn.execute(sql.BLOCK_AT, (1,)).fetchone() is None:
-            return self._backfill(conn, after)
+            log.error("audit_seal_refused", upto=after, reason="block seals missing")
+            raise SealRefused("the block seals are gone: run `tinhhinh audit verify`")
         state = resume(conn, after)
         if after:
             stored = conn.execute(sql.BLOCK_AT, (state.block,)).fetchone()
@@ -118,6 +124,19 @@ class Sealer:
                 raise SealRefused(f"block {state.block} no longer matches its seal: run "
                                   "`tinhhinh audit verify`")
         return state
+
+    def _backfill_legacy(self, conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            last = conn.execute(sql.LAST_SEAL).fetchone()
+            if last is not None:
+                self._open = self._backfill(conn, last[0])
+            conn.execute("COMMIT")
+        except BaseException:
+            self._open = None
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def _backfill(self, conn: sqlite3.Connection, upto: int) -> OpenBlock:
         """Block seals for a chain sealed before blocks existed, once its every link holds."""

@@ -143,6 +143,21 @@ def test_a_chain_sealed_before_blocks_gets_its_block_seals(tmp_path: Path) -> No
     assert verify(db).ok
 
 
+def test_emptied_block_seals_are_not_filled_in_again(tmp_path: Path) -> None:
+    save_notes(tmp_path, 2)
+    db = tmp_path / "events.sqlite"
+    Sealer(db).seal_pending()
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DELETE FROM tinhhinh_audit_blocks")
+    conn.close()
+    save_notes(tmp_path, 1, start=10)
+    with pytest.raises(SealRefused):
+        Sealer(db).seal_pending()
+    damage = verify(db).damage
+    assert damage is not None and (damage.position, damage.kind) == (1, "block_rewritten")
+
+
 def test_sealer_never_reseals_a_position(tmp_path: Path) -> None:
     save_notes(tmp_path, 2)
     db = tmp_path / "events.sqlite"
