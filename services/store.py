@@ -47,20 +47,31 @@ class Store(Application[UUID]):
     def positions(self, aggregate_id: UUID) -> dict[int, int]:
         """The global positions (notification ids) of an aggregate's events, by version."""
         recorder: Any = self.app_recorder
+        if type(recorder).__module__.startswith("eventsourcing.postgres"):
+            return _postgres_positions(recorder, aggregate_id)
         table = recorder.events_table_name
         with recorder.datastore.transaction(commit=False) as cursor:
-            if type(recorder).__module__.startswith("eventsourcing.postgres"):
-                cursor.execute(
-                    f"SELECT originator_version, notification_id FROM {table} "  # noqa: S608 - the library's own table name
-                    "WHERE originator_id = %s", (aggregate_id,))
-            else:
-                cursor.execute(
-                    f"SELECT originator_version, rowid FROM {table} "  # noqa: S608 - the library's own table name
-                    "WHERE originator_id = ?", (aggregate_id.hex,))
+            cursor.execute(
+                f"SELECT originator_version, rowid FROM {table} "  # noqa: S608 - the library's own table name
+                "WHERE originator_id = ?", (aggregate_id.hex,))
             return {int(row[0]): int(row[1]) for row in cursor.fetchall()}
 
     def last_position(self) -> int:
         return self.app_recorder.max_notification_id() or 0
+
+
+def _postgres_positions(recorder: Any, aggregate_id: UUID) -> dict[int, int]:
+    # eventsourcing's PostgreSQL connections return rows as dicts (dict_row), and its table
+    # lives in POSTGRES_SCHEMA (default "public"): name both as the library does.
+    from psycopg.sql import SQL, Identifier
+
+    statement = SQL("SELECT originator_version, notification_id FROM {}.{} "
+                    "WHERE originator_id = %s").format(
+        Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(statement, (aggregate_id,))
+        return {int(row["originator_version"]): int(row["notification_id"])
+                for row in cursor.fetchall()}
 
 
 def open_store(home: Path) -> Store:

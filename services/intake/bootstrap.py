@@ -44,6 +44,8 @@ class Runtime:
     aggregator: AggregatorClient | None = None
     broker: Any = None
     relay_lock: RelayLock | None = None
+    # Why there is no audit sealer (persistence other than SQLite: docs/audit.md), once started.
+    audit_unavailable: str | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -70,7 +72,8 @@ class Runtime:
         try:
             self.sealer = Sealer.for_store(self.store)
         except (NotImplementedError, ValueError) as err:  # not SQLite: docs/audit.md
-            log.warning("audit_sealer_unavailable", reason=str(err))
+            self.audit_unavailable = str(err)
+            log.warning("audit_sealer_unavailable", reason=self.audit_unavailable)
         else:
             self._tasks.append(asyncio.create_task(self.sealer.run(), name="audit-sealer"))
         self.broker = await start_rpc(self)
@@ -104,7 +107,14 @@ class Runtime:
             "relay_position": 0 if self.relay is None else self.relay.position,
             "store_position": self.store.last_position(),
             "audit_sealed_position": 0 if self.sealer is None else self.sealer.position,
+            **self._audit_health(),
         }
+
+    def _audit_health(self) -> dict[str, str]:
+        # Reported, not fatal: the reports flow without the seal (docs/audit.md, "Limits").
+        if self.audit_unavailable is not None:
+            return {"audit_sealer": "unavailable", "audit_sealer_reason": self.audit_unavailable}
+        return {"audit_sealer": "starting" if self.sealer is None else "running"}
 
 
 def bootstrap(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from services.natsd import EmbeddedNats
 from services.network_plan import apply_plan
 from services.plan_file import load_plan
 from services.settings import Settings
-from services.store import open_store
+from services.store import Store, open_store
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 TWO_LEVEL = PLANS / "two-level.toml"
@@ -32,12 +33,17 @@ THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=VN)
 PASSWORD = "demo-2026"
 
 
+def load_two_level(store: Store) -> None:
+    """The network every integration test starts from: the two-level plan."""
+    apply_plan(store, Directory(store), load_plan(TWO_LEVEL), FixedClock(THURSDAY_MORNING))
+
+
 @pytest.fixture(scope="session")
 def loaded_store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The two-level plan loaded once (argon2 hashing is slow on purpose); copied per test."""
     home = tmp_path_factory.mktemp("template")
     store = open_store(home)
-    apply_plan(store, Directory(store), load_plan(TWO_LEVEL), FixedClock(THURSDAY_MORNING))
+    load_two_level(store)
     store.close()
     return home / "events.sqlite"
 
@@ -72,18 +78,27 @@ class System:
         return self.runtime.store.last_position()
 
 
-@pytest.fixture
-async def system(home: Path, nats_server: EmbeddedNats) -> AsyncIterator[System]:
-    clock = FixedClock(THURSDAY_MORNING)
-    runtime = bootstrap(Settings(home=home, nats_url=nats_server.url), clock=clock)
+@asynccontextmanager
+async def running_system(home: Path, nats_url: str,
+                         clock: FixedClock | None = None) -> AsyncIterator[System]:
+    """A started intake Runtime on `home`'s event store, with an HTTP client and a NATS client;
+    stopped on exit. The store is whatever the environment selects (services/store.py)."""
+    clock = clock or FixedClock(THURSDAY_MORNING)
+    runtime = bootstrap(Settings(home=home, nats_url=nats_url), clock=clock)
     app = create_app(runtime)
     await runtime.start()
     assert runtime.relay is not None
-    nc = await nats.connect(nats_server.url, max_reconnect_attempts=1)
+    nc = await nats.connect(nats_url, max_reconnect_attempts=1)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
     try:
-        yield System(runtime, client, clock, nc, nats_server.url)
+        yield System(runtime, client, clock, nc, nats_url)
     finally:
         await client.aclose()
         await nc.close()
         await runtime.stop()
+
+
+@pytest.fixture
+async def system(home: Path, nats_server: EmbeddedNats) -> AsyncIterator[System]:
+    async with running_system(home, nats_server.url) as running:
+        yield running
