@@ -10,7 +10,8 @@ the cancelled task waits forever: the full test suite hung that way, now and the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 
 async def wait_event(event: asyncio.Event, seconds: float) -> bool:
@@ -32,3 +33,21 @@ async def wait_condition(condition: asyncio.Condition, predicate: Callable[[], b
     except TimeoutError:
         return False
     return True
+
+
+async def stop_tasks(tasks: Iterable[asyncio.Task[Any]],
+                     every: float = 2.0) -> list[tuple[str, BaseException]]:
+    """Cancel `tasks` and wait until every one has ended, cancelling again every `every`
+    seconds; returns (name, exception) of those that had failed instead.
+
+    Cancelling once is not enough: a library's own `wait_for` (nats-py's `next_msg`, on
+    3.11) can swallow the cancellation, and a service loop then goes round again.
+    """
+    tasks = list(tasks)
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=every)
+    return [(task.get_name(), exc) for task in tasks
+            if not task.cancelled() and (exc := task.exception()) is not None]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import io
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,3 +33,50 @@ def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
         yield server
     finally:
         server.stop()
+
+
+# --- a hung test says what its event loop waits for --------------------------------
+
+
+_REAL_STDERR: list[int] = []  # the terminal's stderr, which output capture does not swallow
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _REAL_STDERR.append(os.dup(2))  # as pytest's faulthandler plugin does, at the same point
+
+
+def _dump_asyncio_tasks() -> None:
+    """Every pending task of every running event loop, with its stack, on the real stderr."""
+    out = io.StringIO()
+    for loop in [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop)]:
+        if not loop.is_running():
+            continue
+        for _ in range(3):  # the set may change under us: this runs off the loop's thread
+            try:
+                tasks = list(asyncio.all_tasks(loop))
+                break
+            except RuntimeError:
+                continue
+        else:
+            continue
+        print(f"\n--- {len(tasks)} asyncio tasks pending ---", file=out)
+        for task in tasks:
+            print(f"{task!r}", file=out)
+            task.print_stack(file=out)
+    os.write(_REAL_STDERR[0] if _REAL_STDERR else 2, out.getvalue().encode())
+
+
+@pytest.fixture(autouse=True)
+def asyncio_tasks_dumped_when_hung(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Just before faulthandler_timeout dumps the threads, dump the asyncio tasks too."""
+    timeout = float(request.config.getini("faulthandler_timeout") or 0)
+    if timeout <= 10:
+        yield
+        return
+    timer = threading.Timer(timeout - 5, _dump_asyncio_tasks)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()

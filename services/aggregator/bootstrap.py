@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from services.aggregator.consumer import Acker, Consumer, ConsumerSettings, ack
 from services.aggregator.projection import Projector
 from services.aggregator.schema import connect, path_in
 from services.aggregator.service import RollupService
+from services.aio import stop_tasks
 from services.settings import Settings
 from services.streams import declare_streams
 
@@ -93,10 +93,8 @@ class Runtime:
     async def stop(self) -> None:
         if self.consumer is not None:
             self.consumer.stop()
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for name, exc in await stop_tasks(self._tasks):
+            log.error("task_failed", task=name, error=repr(exc))
         self._tasks.clear()
         if self.broker is not None:
             await self.broker.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from domain.clock import Clock, SystemClock
+from services.aio import stop_tasks
 from services.audit.chain import Sealer
 from services.cases import CaseService
 from services.directory import Directory
@@ -84,10 +84,9 @@ class Runtime:
             self.relay.stop()
         if self.sealer is not None:
             self.sealer.stop()
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for name, exc in await stop_tasks(self._tasks):
+            log.error("task_failed", task=name, error=repr(exc))
+        self._tasks.clear()
         if self.broker is not None:
             await self.broker.stop()
         if self.nc is not None and not self.nc.is_closed:

@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from domain.clock import Clock, SystemClock
 from domain.delivery import EMAIL, WEBHOOK
 from domain.delivery import NATS as NATS_CHANNEL
-from services.aio import wait_event
+from services.aio import stop_tasks, wait_event
 from services.notifier.book import AlertBook
 from services.notifier.channel import Sender
 from services.notifier.consumer import EventConsumer
@@ -113,15 +113,9 @@ class Runtime:
         self._tasks.append(asyncio.create_task(coro, name=name))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-            except Exception as exc:  # already dead: stopping must go on regardless
-                log.error("task_failed", task=task.get_name(), error=repr(exc))
+        # A task that had already died does not stop the stopping: it is logged.
+        for name, exc in await stop_tasks(self._tasks):
+            log.error("task_failed", task=name, error=repr(exc))
         self._tasks.clear()
         if self.consumer is not None:
             # A pull request left pending by the cancelled fetch would stall the drain.

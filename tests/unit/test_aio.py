@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from services.aio import wait_condition, wait_event
+from services.aio import stop_tasks, wait_condition, wait_event
 
 
 async def test_a_loop_cancelled_at_the_instant_it_is_woken_still_ends() -> None:
@@ -50,3 +50,27 @@ async def test_wait_condition_returns_once_the_predicate_holds() -> None:
     asyncio.get_running_loop().call_later(0.01, lambda: asyncio.ensure_future(bump()))
     async with condition:
         assert await wait_condition(condition, lambda: state["n"] >= 3, 5) is True
+
+
+async def test_stop_tasks_ends_a_loop_that_swallowed_a_cancellation() -> None:
+    swallowed = 0
+
+    async def stubborn_loop() -> None:  # as a library's wait_for can make a loop behave
+        nonlocal swallowed
+        while True:
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                if swallowed:
+                    raise
+                swallowed += 1
+
+    async def failed() -> None:
+        raise RuntimeError("died earlier")
+
+    tasks = [asyncio.create_task(stubborn_loop(), name="loop"),
+             asyncio.create_task(failed(), name="failed")]
+    await asyncio.sleep(0.01)
+    failures = await asyncio.wait_for(stop_tasks(tasks, every=0.05), 5)
+    assert swallowed == 1 and all(task.done() for task in tasks)
+    assert [(name, str(exc)) for name, exc in failures] == [("failed", "died earlier")]
