@@ -14,7 +14,7 @@ from services.audit import Sealer, sql, verify
 from services.audit.blocks import SealRefused
 from services.audit.canonical import ZERO, canonical
 from services.audit.database import connect_write
-from tests.integration.test_audit_tamper import save_notes
+from tests.integration.test_audit_tamper import save_notes, tamper
 
 
 def seals(db: Path) -> list[tuple[int, bytes]]:
@@ -101,10 +101,7 @@ def test_sealer_refuses_to_seal_over_an_edited_open_block(tmp_path: Path) -> Non
     save_notes(tmp_path, 2)
     db = tmp_path / "events.sqlite"
     Sealer(db).seal_pending()
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("UPDATE stored_events SET state = X'00' WHERE rowid = 3")
-    conn.close()
+    tamper(db, "UPDATE stored_events SET state = X'00' WHERE rowid = 3")
     save_notes(tmp_path, 1, start=10)
     with pytest.raises(SealRefused):
         Sealer(db).seal_pending()  # resealing the open block would absorb the edit
@@ -117,10 +114,7 @@ def test_a_running_sealer_never_reads_back_what_it_sealed(tmp_path: Path) -> Non
     db = tmp_path / "events.sqlite"
     sealer = Sealer(db)
     sealer.seal_pending()
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("UPDATE stored_events SET state = X'00' WHERE rowid = 3")
-    conn.close()
+    tamper(db, "UPDATE stored_events SET state = X'00' WHERE rowid = 3")
     save_notes(tmp_path, 1, start=10)
     assert sealer.seal_pending() == 5  # extends the block from memory, not from the file
     damage = verify(db).damage
@@ -132,10 +126,7 @@ def test_a_chain_sealed_before_blocks_gets_its_block_seals(tmp_path: Path) -> No
     db = tmp_path / "events.sqlite"
     Sealer(db).seal_pending()
     expected = blocks(db)
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("DROP TABLE tinhhinh_audit_blocks")  # as an earlier version left it
-    conn.close()
+    tamper(db, "DROP TABLE tinhhinh_audit_blocks")  # as an earlier version left it
     assert Sealer(db).seal_pending() == 0
     save_notes(tmp_path, 1, start=1000)
     assert Sealer(db).seal_pending() == 5
@@ -147,10 +138,7 @@ def test_emptied_block_seals_are_not_filled_in_again(tmp_path: Path) -> None:
     save_notes(tmp_path, 2)
     db = tmp_path / "events.sqlite"
     Sealer(db).seal_pending()
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("DELETE FROM tinhhinh_audit_blocks")
-    conn.close()
+    tamper(db, "DELETE FROM tinhhinh_audit_blocks")
     save_notes(tmp_path, 1, start=10)
     with pytest.raises(SealRefused):
         Sealer(db).seal_pending()
@@ -163,10 +151,7 @@ def test_sealer_never_reseals_a_position(tmp_path: Path) -> None:
     db = tmp_path / "events.sqlite"
     Sealer(db).seal_pending()
     before = seals(db)
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("UPDATE stored_events SET state = X'00' WHERE rowid = 3")
-    conn.close()
+    tamper(db, "UPDATE stored_events SET state = X'00' WHERE rowid = 3")
     Sealer(db).seal_pending()
     assert seals(db) == before
     damage = verify(db).damage
@@ -198,10 +183,7 @@ def test_network_plan_events_seal_and_verify(home: Path) -> None:
     db = home / "events.sqlite"
     assert Sealer(db).seal_pending() > 0
     assert verify(db).ok
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute("UPDATE stored_events SET state = replace(state, 'a', 'b') WHERE rowid = 5")
-    conn.close()
+    tamper(db, "UPDATE stored_events SET state = replace(state, 'a', 'b') WHERE rowid = 5")
     damage = verify(db).damage
     assert damage is not None and (damage.position, damage.kind) == (5, "edited")
 
