@@ -14,6 +14,7 @@ import fcntl
 import heapq
 import itertools
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,9 @@ class Relay:
         self._stopping = False
         # Recordings this process just committed, by position: published without reading back.
         self._offered: dict[int, Any] = {}
+        # Its own thread for reading the store, so that `join` can wait for a read in flight:
+        # cancelling the task does not stop the thread, and the store must not close under it.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-read")
 
     async def stream_position(self) -> int:
         """The store position of the last message in the stream (0 when it is empty)."""
@@ -102,6 +106,11 @@ class Relay:
         self._stopping = True
         self._wake.set()
 
+    async def join(self) -> None:
+        """Once the task has ended: wait for a store read still running in the relay's
+        thread. Only then may the store be closed."""
+        await asyncio.to_thread(self._reader.shutdown, True)
+
     async def run(self) -> None:
         backoff = 0.2
         while not self._stopping:
@@ -142,12 +151,13 @@ class Relay:
             batch = [r.notification for r in offered]
             events: list[Any] = [r.domain_event for r in offered]
         else:
-            batch = await asyncio.to_thread(self.store.notifications_after, self.position,
-                                            _BATCH)
+            loop = asyncio.get_running_loop()
+            batch = await loop.run_in_executor(self._reader, self.store.notifications_after,
+                                               self.position, _BATCH)
             events = [None] * len(batch)
             # Area paths of new areas are in the directory only once it has read them.
             if batch and self.directory.position < batch[-1].id:
-                await asyncio.to_thread(self.directory.refresh)
+                await loop.run_in_executor(self._reader, self.directory.refresh)
         LAG.set(len(self._offered))
         if not batch:
             return False

@@ -87,6 +87,8 @@ class Runtime:
         for name, exc in await stop_tasks(self._tasks):
             log.error("task_failed", task=name, error=repr(exc))
         self._tasks.clear()
+        if self.relay is not None:
+            await self.relay.join()  # no read of the store may outlive it
         if self.broker is not None:
             await self.broker.stop()
         if self.nc is not None and not self.nc.is_closed:
