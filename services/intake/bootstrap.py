@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 import nats
 import structlog
 from nats.aio.client import Client as NATS
@@ -93,6 +94,7 @@ class Runtime:
             await self.broker.stop()
         if self.nc is not None and not self.nc.is_closed:
             await self.nc.drain()
+        await _threads_done()  # a request still running in a worker thread uses the store
         self.store.close()
         if self.relay_lock is not None:
             self.relay_lock.release()
@@ -116,6 +118,18 @@ class Runtime:
         if self.audit_unavailable is not None:
             return {"audit_sealer": "unavailable", "audit_sealer_reason": self.audit_unavailable}
         return {"audit_sealer": "starting" if self.sealer is None else "running"}
+
+
+async def _threads_done(within: float = 10.0) -> None:
+    """Wait (bounded) until no call sent to a worker thread by `run_in_threadpool` (the API,
+    the web pages and the NATS handlers) is still running."""
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    for _ in range(int(within / 0.02)):  # the threads signal nothing: look again and again
+        if not limiter.borrowed_tokens:
+            return
+        await asyncio.sleep(0.02)
+    if limiter.borrowed_tokens:
+        log.warning("worker_threads_still_busy", count=limiter.borrowed_tokens)
 
 
 def bootstrap(
