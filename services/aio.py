@@ -13,6 +13,10 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import structlog
+
+log = structlog.get_logger(__name__)
+
 
 async def wait_event(event: asyncio.Event, seconds: float) -> bool:
     """Wait until `event` is set or `seconds` pass; True if it was set."""
@@ -38,7 +42,8 @@ async def wait_condition(condition: asyncio.Condition, predicate: Callable[[], b
 async def stop_tasks(tasks: Iterable[asyncio.Task[Any]],
                      every: float = 2.0) -> list[tuple[str, BaseException]]:
     """Cancel `tasks` and wait until every one has ended, cancelling again every `every`
-    seconds; returns (name, exception) of those that had failed instead.
+    seconds; logs and returns (name, exception) of those that had failed instead: a task
+    that died earlier does not stop the stopping.
 
     Cancelling once is not enough: a library's own `wait_for` (nats-py's `next_msg`, on
     3.11) can swallow the cancellation, and a service loop then goes round again.
@@ -49,5 +54,8 @@ async def stop_tasks(tasks: Iterable[asyncio.Task[Any]],
         for task in pending:
             task.cancel()
         _, pending = await asyncio.wait(pending, timeout=every)
-    return [(task.get_name(), exc) for task in tasks
-            if not task.cancelled() and (exc := task.exception()) is not None]
+    failed = [(task.get_name(), exc) for task in tasks
+              if not task.cancelled() and (exc := task.exception()) is not None]
+    for name, exc in failed:
+        log.error("task_failed", task=name, error=repr(exc))
+    return failed

@@ -7,7 +7,9 @@ import asyncio
 import signal
 from typing import Protocol
 
+import nats.errors
 from faststream.nats import NatsBroker, NatsRouter
+from nats.aio.client import Client as NATS
 
 
 class Service(Protocol):
@@ -35,3 +37,19 @@ async def start_broker(nats_url: str, router: NatsRouter) -> NatsBroker:
     broker.include_router(router)
     await broker.start()
     return broker
+
+
+async def wait_until_answering(nc: NATS, subject: str, within: float, attempt: float) -> None:
+    """Return once a request to `subject` is answered. The broker's subscriptions travel on
+    its own connection, and until the server has them a request gets "no responders":
+    started means answering. Raises the last error after `within` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            await nc.request(subject, b"{}", timeout=attempt)
+            return
+        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            if loop.time() >= deadline:
+                raise
+            await asyncio.sleep(0.05)

@@ -9,7 +9,6 @@ from typing import Any
 
 import aiosqlite
 import nats
-import nats.errors
 import structlog
 from nats.aio.client import Client as NATS
 
@@ -44,7 +43,9 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        from services.aggregator.rpc import start_rpc  # faststream is only needed once running
+        # faststream is only needed once running
+        from services.aggregator.rpc import HEALTH, start_rpc
+        from services.runner import wait_until_answering
 
         try:
             self.db = await connect(self.path)
@@ -59,28 +60,12 @@ class Runtime:
             self.consumer = Consumer(self.nc, self.projector, self.consumer_settings, self.acker)
             self._tasks.append(asyncio.create_task(self.consumer.run(), name="aggregator"))
             self.broker = await start_rpc(self)
-            await self._answering()
+            await wait_until_answering(self.nc, HEALTH, within=5.0, attempt=0.5)
         except BaseException:
             await self.stop()
             raise
         log.info("aggregator_started", nats_url=self.settings.nats_url, path=str(self.path),
                  position=self.projector.position)
-
-    async def _answering(self, within: float = 5.0) -> None:
-        """Return once the RPC subscription is live on the server, not merely sent."""
-        from services.aggregator.rpc import HEALTH
-
-        assert self.nc is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            try:
-                await self.nc.request(HEALTH, b"{}", timeout=0.5)
-                return
-            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
-                if loop.time() >= deadline:
-                    raise
-                await asyncio.sleep(0.05)
 
     def service(self) -> RollupService:
         if self._service is None:
@@ -93,8 +78,7 @@ class Runtime:
     async def stop(self) -> None:
         if self.consumer is not None:
             self.consumer.stop()
-        for name, exc in await stop_tasks(self._tasks):
-            log.error("task_failed", task=name, error=repr(exc))
+        await stop_tasks(self._tasks)
         self._tasks.clear()
         if self.broker is not None:
             await self.broker.stop()

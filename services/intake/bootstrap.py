@@ -85,8 +85,7 @@ class Runtime:
             self.relay.stop()
         if self.sealer is not None:
             self.sealer.stop()
-        for name, exc in await stop_tasks(self._tasks):
-            log.error("task_failed", task=name, error=repr(exc))
+        await stop_tasks(self._tasks)
         self._tasks.clear()
         if self.relay is not None:
             await self.relay.join()  # no read of the store may outlive it

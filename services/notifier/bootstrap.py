@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 import httpx
 import nats
-import nats.errors
 import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
@@ -63,7 +62,10 @@ class Runtime:
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
 
     async def start(self) -> None:
-        from services.notifier.rpc import start_rpc  # faststream is only needed once running
+        # faststream is only needed once running
+        from services.notifier.rpc import PREFIX as RPC_PREFIX
+        from services.notifier.rpc import start_rpc
+        from services.runner import wait_until_answering
 
         await self.call(self.service.book.load)
         self.nc = await nats.connect(self.settings.nats_url, name="tinhhinh-notifier",
@@ -87,35 +89,17 @@ class Runtime:
         for channel, dispatcher in self.dispatchers.items():
             self._spawn(dispatcher.run(), f"outbox-{channel}")
         self.broker = await start_rpc(self)
-        await self._rpc_answering()
+        await wait_until_answering(self.nc, f"{RPC_PREFIX}.notifier.health", within=10.0,
+                                   attempt=1.0)
         self.started = True
         log.info("notifier_started", nats_url=s.nats_url, home=str(s.home),
                  channels=sorted(self.senders), kinds=list(s.kinds))
-
-    async def _rpc_answering(self, within: float = 10.0) -> None:
-        # The broker's subscriptions travel on its own connection; until the server
-        # has them, a request gets "no responders". Started means answering.
-        from services.notifier.rpc import PREFIX
-
-        assert self.nc is not None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            try:
-                await self.nc.request(f"{PREFIX}.notifier.health", b"{}", timeout=1.0)
-                return
-            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
-                if loop.time() > deadline:
-                    raise
-                await asyncio.sleep(0.05)
 
     def _spawn(self, coro: Any, name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=name))
 
     async def stop(self) -> None:
-        # A task that had already died does not stop the stopping: it is logged.
-        for name, exc in await stop_tasks(self._tasks):
-            log.error("task_failed", task=name, error=repr(exc))
+        await stop_tasks(self._tasks)
         self._tasks.clear()
         if self.consumer is not None:
             # A pull request left pending by the cancelled fetch would stall the drain.
