@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +24,7 @@ from services.network_plan import apply_plan
 from services.plan_file import load_plan
 from services.settings import Settings
 from services.store import Store, open_store
+from tests.integration.sinks import SmtpSink
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 TWO_LEVEL = PLANS / "two-level.toml"
@@ -102,3 +103,14 @@ async def running_system(home: Path, nats_url: str,
 async def system(home: Path, nats_server: EmbeddedNats) -> AsyncIterator[System]:
     async with running_system(home, nats_server.url) as running:
         yield running
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on a free port, keeping what it accepts."""
+    sink = SmtpSink()
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import hashlib
 import hmac
 import json
-import socket
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from domain.errors import DomainError
 from domain.ids import account_id
@@ -31,6 +26,7 @@ from services.notifier.client import NotifierClient
 from services.notifier.settings import Channels, NotifierSettings
 from services.streams import ALERTS_STREAM
 from tests.integration.conftest import VN, System
+from tests.integration.sinks import SmtpSink
 
 pytestmark = pytest.mark.integration
 
@@ -43,53 +39,6 @@ THURSDAY_1400 = datetime(2026, 11, 26, 14, 0, tzinfo=VN)
 
 
 # --- real servers --------------------------------------------------------------------
-
-class SmtpSink:
-    """An aiosmtpd server on a free port that keeps every message it accepts."""
-
-    def __init__(self, port: int | None = None) -> None:
-        # Until start(), a bound socket that does not listen holds the port: connections are
-        # refused, as by a mail server that is down, and no other process can take it.
-        self._holder: socket.socket | None = None
-        if port is None:
-            self._holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self._holder.bind(("127.0.0.1", 0))
-            port = int(self._holder.getsockname()[1])
-        self.port = port
-        self.messages: list[EmailMessage] = []
-        self.on_data: Callable[[], None] | None = None
-        self._controller: Controller | None = None
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.on_data is not None:
-            self.on_data()
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
-        return "250 OK"
-
-    def start(self) -> None:
-        self._release()
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        self._release()
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    def _release(self) -> None:
-        if self._holder is not None:
-            self._holder.close()
-            self._holder = None
-
-    def to(self, username: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == f"{username}@example.org"]
-
-    def ids(self) -> list[str]:
-        return [str(m["Message-ID"]) for m in self.messages]
-
 
 class WebhookSink:
     """A local HTTP server answering with the statuses it is given, then 200."""
@@ -120,16 +69,6 @@ class WebhookSink:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    try:
-        yield sink
-    finally:
-        sink.stop()
 
 
 # --- the notifier ----------------------------------------------------------------------

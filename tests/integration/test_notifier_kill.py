@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,10 @@ from domain.delivery import EMAIL, Delivery
 from services.notifier.bootstrap import Runtime, bootstrap
 from services.notifier.mailer import SmtpSender
 from tests.integration.conftest import System
+from tests.integration.sinks import SmtpSink
 from tests.integration.test_notifier import (
     CADRE,
     LINE,
-    SmtpSink,
     eventually,
     inbox,
     rpc,
@@ -116,16 +116,6 @@ def assert_each_leader_has_one_message_id(smtp: SmtpSink) -> None:
     for leader in LINE:
         assert len({str(m["Message-ID"]) for m in smtp.to(leader)}) == 1, leader
     assert len(set(smtp.ids())) == len(LINE)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    try:
-        yield sink
-    finally:
-        sink.stop()
 
 
 async def test_killed_between_the_commit_and_the_send(system: System, home: Path,
