@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +18,6 @@ from typing import Any
 
 from services.audit import sql
 from services.audit.canonical import (
-    BLOCK,
     ZERO,
     OpenBlock,
     block_end,
@@ -107,6 +107,13 @@ def chain_value(conn: sqlite3.Connection, position: int) -> bytes | None:
     return seal_of(conn, prev, block, position, by_python=True)
 
 
+def stored_blocks(conn: Any) -> list[BlockRow]:
+    """The block seal rows, in block order; none if the table is not there."""
+    if conn.execute(sql.HAS_TABLE, (sql.BLOCKS_TABLE,)).fetchone() is None:
+        return []
+    return [(b, last, bytes(h)) for b, last, h in conn.execute(sql.BLOCKS)]
+
+
 def tiled(blocks: Sequence[BlockRow], sealed: int) -> int:
     """How many leading rows are blocks 1, 2, … each full, the last one ending at `sealed`."""
     for i, (block, last, _) in enumerate(blocks):
@@ -176,16 +183,10 @@ def parallel_prefix(path: Path, workers: int) -> int:
     does not (or has odd rows) and everything after it is left to the caller."""
     conn = _connect_apsw(path)
     try:
-        has_blocks = conn.execute(sql.HAS_TABLE, (sql.BLOCKS_TABLE,)).fetchall()
-        rows = [(b, last, bytes(h)) for b, last, h in conn.execute(sql.BLOCKS)] \
-            if has_blocks else []
+        rows = stored_blocks(conn)
     finally:
         conn.close()
-    full: list[BlockRow] = []
-    for block, last, seal in rows:
-        if block != len(full) + 1 or last != block * BLOCK:
-            break
-        full.append((block, last, seal))
+    full = rows[:tiled(rows, sys.maxsize)]  # the full ones: no sealed end falls inside them
     if not full:
         return 0
     size = -(-len(full) // workers)

@@ -102,6 +102,14 @@ class OpenBlock:
         self._hashes.update(chain_hash)
         self.last = position
 
+    def extended(self, position: int, canonical_bytes: bytes, chain_hash: bytes) -> OpenBlock:
+        """This block with the event added, or, for a position past its end, the block
+        that holds it, sealed on this one."""
+        block = block_of(position)
+        state = self if block == self.block else OpenBlock(block, self.seal())
+        state.add(position, canonical_bytes, chain_hash)
+        return state
+
     @property
     def full(self) -> bool:
         return self.last == block_end(self.block)

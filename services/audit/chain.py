@@ -13,7 +13,7 @@ from prometheus_client import Gauge
 from services.aio import wait_condition, wait_event
 from services.audit import sql
 from services.audit.blocks import SealRefused, resume
-from services.audit.canonical import ZERO, OpenBlock, block_of, canonical, chain, link
+from services.audit.canonical import ZERO, OpenBlock, canonical, chain, link
 from services.audit.database import connect_write, database_path, has_table
 
 if TYPE_CHECKING:
@@ -86,9 +86,7 @@ class Sealer:
             links = chain(prev, rows)
             touched: dict[int, tuple[int, int, bytes]] = {}
             for row, (position, chain_hash) in zip(rows, links, strict=True):
-                if block_of(position) != state.block:
-                    state = OpenBlock(block_of(position), state.seal())
-                state.add(position, canonical(*row), chain_hash)
+                state = state.extended(position, canonical(*row), chain_hash)
                 touched[state.block] = (state.block, position, state.seal())
             conn.executemany(sql.INSERT_SEAL, links)
             conn.executemany(sql.UPSERT_BLOCK, touched.values())
@@ -149,9 +147,7 @@ class Sealer:
                 raise SealRefused(f"the chain does not hold at position {position}: run "
                                   "`tinhhinh audit verify`")
             prev = bytes(stored)
-            if block_of(position) != state.block:
-                state = OpenBlock(block_of(position), state.seal())
-            state.add(position, canonical(*event), prev)
+            state = state.extended(position, canonical(*event), prev)
             rows[state.block] = (state.block, position, state.seal())
         if state.last != upto:
             raise SealRefused(f"the chain ends at {state.last}, not {upto}")

@@ -11,10 +11,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from services.audit import sql
-from services.audit.blocks import chain_value
+from services.audit.blocks import chain_value, stored_blocks
 from services.audit.canonical import BLOCK, ZERO
-from services.audit.database import connect_read, has_table
+from services.audit.database import connect_read
 from services.audit.keys import public_bytes
 
 FORMAT = "tinhhinh-audit-checkpoint/2"  # /1 anchored per-event chain hashes; /2 block seals
@@ -110,9 +109,7 @@ def make_checkpoint(db: Path, key: Ed25519PrivateKey, now: datetime,
     conn = connect_read(db)
     try:
         conn.execute("BEGIN")  # one snapshot: the anchors and the root agree
-        blocks: list[tuple[int, int, bytes]] = []
-        if has_table(conn, sql.BLOCKS_TABLE):
-            blocks = [(b, last, bytes(h)) for b, last, h in conn.execute(sql.BLOCKS)]
+        blocks = stored_blocks(conn)
         top = size if size is not None else (blocks[-1][1] if blocks else 0)
         root = chain_value(conn, top) if top else ZERO
     finally:

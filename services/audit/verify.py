@@ -8,13 +8,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.audit import sql
-from services.audit.blocks import BlockRow, chain_value, first_bad, parallel_prefix, resume, tiled
+from services.audit.blocks import (
+    chain_value,
+    first_bad,
+    parallel_prefix,
+    resume,
+    stored_blocks,
+    tiled,
+)
 from services.audit.canonical import (
     ZERO,
     OpenBlock,
     block_end,
     block_first,
-    block_of,
     canonical,
     link,
 )
@@ -73,19 +79,13 @@ def _verify(conn: sqlite3.Connection, cp: Checkpoint | None, checked: int) -> Ve
                         checkpoint_size=None if cp is None else cp.size, damage=damage)
 
 
-def _blocks(conn: sqlite3.Connection) -> list[BlockRow]:
-    if not has_table(conn, sql.BLOCKS_TABLE):
-        return []
-    return [(b, last, bytes(h)) for b, last, h in conn.execute(sql.BLOCKS)]
-
-
 def _check(conn: sqlite3.Connection, sealed: int, count: int, last_event: int,
            checked: int) -> Damage | None:
     """The hot path checks block seals; the events of the first block that fails are walked."""
     if count != sealed:  # gaps in the chain: the walk names the first
         return walk(conn, 0, ZERO, sealed, last_event) or Damage(
             1, "seal_altered", "the chain table has gaps")
-    blocks = _blocks(conn)
+    blocks = stored_blocks(conn)
     good = tiled(blocks, sealed)
     start = min(checked, good)  # full blocks the parallel pass already checked
     bad = first_bad(conn, blocks[start:good], ZERO if start == 0 else blocks[start - 1][2])
@@ -147,9 +147,7 @@ def _tail_seals(conn: sqlite3.Connection, cp: Checkpoint,
         if row[0] != expected:
             return Damage(expected, "removed", f"position {expected} is missing")
         prev = link(prev, row)
-        if block_of(expected) != state.block:
-            state = OpenBlock(block_of(expected), state.seal())
-        state.add(expected, canonical(*row), prev)
+        state = state.extended(expected, canonical(*row), prev)
         if expected in wanted:
             out[expected] = state.seal()
         expected += 1
