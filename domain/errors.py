@@ -23,6 +23,10 @@ class DomainError(Exception):
             "field": self.field,
         }
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers every answer carrying this refusal sends, API or page."""
+        return {}
+
 
 class InvalidInput(DomainError):
     """A field is missing, malformed or out of bounds."""

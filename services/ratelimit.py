@@ -38,6 +38,9 @@ class TooManyAttempts(DomainError):
         )
         self.retry_after = retry_after
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
 
 @dataclass
 class _Count:

@@ -24,7 +24,6 @@ from services.directory import AccountView
 from services.intake.aggregator_client import AggregatorClient
 from services.intake.bootstrap import Runtime
 from services.notifier.client import NotifierClient
-from services.ratelimit import TooManyAttempts
 from services.web import mount_web
 
 log = structlog.get_logger(__name__)
@@ -62,9 +61,9 @@ REPORT_SCHEMA: dict[str, Any] = {
 
 def error_response(err: DomainError) -> JSONResponse:
     REFUSED.labels(err.code).inc()
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(err, Unauthenticated) else None
-    if isinstance(err, TooManyAttempts):
-        headers = {"Retry-After": str(err.retry_after)}
+    headers = err.headers()
+    if isinstance(err, Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"error": err.as_dict()}, status_code=err.status, headers=headers)
 
 

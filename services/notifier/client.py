@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
-import nats.errors
 from nats.aio.client import Client as NatsClient
 
-from domain.errors import DomainError
 from services.notifier.rpc import PREFIX
-
-
-def _unavailable() -> DomainError:
-    err = DomainError("notifier_unavailable", "The notifier is not answering; try again shortly",
-                      "Dịch vụ cảnh báo chưa sẵn sàng, vui lòng thử lại sau", None)
-    err.status = 503
-    return err
+from services.rpc_client import RpcClient
 
 
 class NotifierClient:
     """Each call returns the reply body, or raises the notifier's DomainError (503 if none)."""
 
     def __init__(self, nc: NatsClient, timeout: float = 10.0) -> None:
-        self.nc = nc
-        self.timeout = timeout
+        self.rpc = RpcClient(nc, code="notifier_unavailable",
+                             message="The notifier is not answering; try again shortly",
+                             message_vi="Dịch vụ cảnh báo chưa sẵn sàng, vui lòng thử lại sau",
+                             timeout=timeout)
 
     async def _request(self, name: str, body: dict[str, Any]) -> Any:
-        try:
-            reply = await self.nc.request(f"{PREFIX}.{name}", json.dumps(body).encode(),
-                                          timeout=self.timeout)
-        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
-            raise _unavailable() from None
-        answer = json.loads(reply.data)
-        if answer.get("status") == 200:
-            return answer["body"]
-        error = answer.get("body", {}).get("error", {})
-        err = DomainError(str(error.get("code")), str(error.get("message")),
-                          str(error.get("message_vi")), error.get("field"))
-        err.status = int(answer.get("status", 500))
-        raise err
+        return (await self.rpc.request(f"{PREFIX}.{name}", body))["body"]
 
     async def alerts(self, account_id: UUID, status: str = "open") -> list[dict[str, Any]]:
         body = await self._request("alerts.list", {"account_id": str(account_id),

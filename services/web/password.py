@@ -9,7 +9,6 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.errors import DomainError
 from services.password_change import MIN_PASSWORD, PasswordChange
-from services.ratelimit import TooManyAttempts
 from services.web.route import WebRoute
 from services.web.site import Site, Viewer
 
@@ -51,8 +50,7 @@ def router(site: Site) -> APIRouter:
             refused = page(request, viewer, status=err.status, error={
                 "field": err.field, "field_vi": FIELDS_VI.get(err.field or ""),
                 "message_vi": err.message_vi})
-            if isinstance(err, TooManyAttempts):
-                refused.headers["Retry-After"] = str(err.retry_after)
+            refused.headers.update(err.headers())
             return refused
         if runtime.relay is not None:
             runtime.relay.wake()

@@ -11,7 +11,6 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.errors import DomainError
 from services.directory import AccountView
-from services.ratelimit import TooManyAttempts
 from services.web.route import WebRoute
 from services.web.sessions import COOKIE
 from services.web.site import CSRF_FIELD, HOMES, LoginRequired, Site
@@ -102,8 +101,7 @@ def router(site: Site) -> APIRouter:
         except DomainError as exc:
             page = login_page(request, status=exc.status, username=username,
                               next_path=next_path, error=exc.message_vi)
-            if isinstance(exc, TooManyAttempts):
-                page.headers["Retry-After"] = str(exc.retry_after)
+            page.headers.update(exc.headers())
             return page
         response = await site.start_session(request, account, next_path or HOMES[account.role])
         response.delete_cookie(LOGIN_COOKIE, path="/dang-nhap")

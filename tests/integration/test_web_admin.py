@@ -462,6 +462,8 @@ async def test_web_and_api_failures_count_together(system: System):
         resp = await system.client.post("/api/v1/auth/token",
                                         json={"username": CADRE, "password": PASSWORD})
         assert resp.status_code == 429
+        page = await b.login(CADRE)
+        assert page.status_code == 429 and 0 < int(page.headers["retry-after"]) <= 900
         assert (await b.login(LEADER)).status_code == 303  # another username is not affected
     finally:
         await b.aclose()
