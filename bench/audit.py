@@ -116,7 +116,7 @@ def build_only(db: Path, use_apsw: bool) -> None:
     from services.audit import blocks
 
     if use_apsw:
-        conn = blocks._connect_apsw(db)
+        conn = blocks.connect_apsw_readonly(db)
     else:
         conn = sqlite3.connect(db)
         conn.text_factory = bytes

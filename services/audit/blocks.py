@@ -170,7 +170,9 @@ def _apsw() -> Any:
     return apsw
 
 
-def _connect_apsw(path: Path) -> Any:
+def connect_apsw_readonly(path: Path) -> Any:
+    """A read-only apsw connection for the parallel pass (and bench/audit.py). Never open
+    one in a process that holds the same file through the standard library's sqlite3."""
     apsw = _apsw()
     conn = apsw.Connection(f"{path.resolve().as_uri()}?mode=ro",
                            flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
@@ -181,7 +183,7 @@ def _connect_apsw(path: Path) -> Any:
 def parallel_prefix(path: Path, workers: int) -> int:
     """How many leading full blocks hold, checked by `workers` threads; the first block that
     does not (or has odd rows) and everything after it is left to the caller."""
-    conn = _connect_apsw(path)
+    conn = connect_apsw_readonly(path)
     try:
         rows = stored_blocks(conn)
     finally:
@@ -194,7 +196,7 @@ def parallel_prefix(path: Path, workers: int) -> int:
 
     def check(bounds: tuple[int, int]) -> int | None:
         start, end = bounds
-        reader = _connect_apsw(path)
+        reader = connect_apsw_readonly(path)
         try:
             prev = ZERO if start == 0 else full[start - 1][2]
             bad = first_bad(reader, full[start:end], prev, python_fallback=False)
