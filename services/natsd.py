@@ -236,6 +236,9 @@ class EmbeddedNats:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent_hook(),
+            # Out of the terminal's process group: Ctrl-C reaches the owner, which stops the
+            # server after the clients that drain against it (or it dies with the owner).
+            start_new_session=True,
         )
         proc = self._proc
         try:

@@ -8,8 +8,11 @@ import signal
 from typing import Protocol
 
 import nats.errors
+import structlog
 from faststream.nats import NatsBroker, NatsRouter
 from nats.aio.client import Client as NATS
+
+log = structlog.get_logger("tinhhinh.runner")
 
 
 class Service(Protocol):
@@ -37,6 +40,31 @@ async def start_broker(nats_url: str, router: NatsRouter) -> NatsBroker:
     broker.include_router(router)
     await broker.start()
     return broker
+
+
+async def stop_broker(broker: NatsBroker | None) -> None:
+    """Stop `broker`, draining its connection; see `drain`."""
+    if broker is None:
+        return
+    try:
+        await broker.stop()
+    except nats.errors.Error as err:
+        log.warning("nats_drain_failed", connection="rpc", error=type(err).__name__)
+        await broker.connection.close()
+
+
+async def drain(nc: NATS | None) -> None:
+    """Drain `nc` (let its subscriptions finish and flush what it published), then close it.
+    A server that is gone or going (reconnecting, or lost mid-drain) cannot be drained: the
+    connection is closed instead, so that the caller's shutdown goes on and closes its
+    store. Nothing is lost by it: what was published unacknowledged is published again."""
+    if nc is None or nc.is_closed:
+        return
+    try:
+        await nc.drain()
+    except nats.errors.Error as err:
+        log.warning("nats_drain_failed", connection="client", error=type(err).__name__)
+        await nc.close()
 
 
 async def wait_until_answering(nc: NATS, subject: str, within: float, attempt: float) -> None:

@@ -18,6 +18,7 @@ from services.aggregator.projection import Projector
 from services.aggregator.schema import connect, path_in
 from services.aggregator.service import RollupService
 from services.aio import stop_tasks
+from services.runner import drain, stop_broker
 from services.settings import Settings
 from services.streams import declare_streams
 
@@ -80,11 +81,9 @@ class Runtime:
             self.consumer.stop()
         await stop_tasks(self._tasks)
         self._tasks.clear()
-        if self.broker is not None:
-            await self.broker.stop()
-            self.broker = None
-        if self.nc is not None and not self.nc.is_closed:
-            await self.nc.drain()
+        await stop_broker(self.broker)
+        self.broker = None
+        await drain(self.nc)
         for db in (self.reader, self.db):
             if db is not None:
                 await db.close()

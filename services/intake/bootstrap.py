@@ -22,6 +22,7 @@ from services.intake.service import IntakeService
 from services.intake.tokens import TokenService, load_or_create_secret
 from services.notifier.client import NotifierClient
 from services.relay import Relay, RelayLock
+from services.runner import drain, stop_broker
 from services.settings import Settings
 from services.store import Store, open_store
 from services.streams import declare_streams
@@ -89,10 +90,8 @@ class Runtime:
         self._tasks.clear()
         if self.relay is not None:
             await self.relay.join()  # no read of the store may outlive it
-        if self.broker is not None:
-            await self.broker.stop()
-        if self.nc is not None and not self.nc.is_closed:
-            await self.nc.drain()
+        await stop_broker(self.broker)
+        await drain(self.nc)
         await _threads_done()  # a request still running in a worker thread uses the store
         self.store.close()
         if self.relay_lock is not None:

@@ -29,6 +29,7 @@ from services.notifier.service import NotifierService
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import AlertStore, open_alert_store
 from services.notifier.webhook import WebhookSender
+from services.runner import drain, stop_broker
 from services.streams import declare_streams
 
 log = structlog.get_logger(__name__)
@@ -104,12 +105,10 @@ class Runtime:
         if self.consumer is not None:
             # A pull request left pending by the cancelled fetch would stall the drain.
             await self.consumer.close()
-        if self.broker is not None:
-            await self.broker.stop()
+        await stop_broker(self.broker)
         if self.http is not None:
             await self.http.aclose()
-        if self.nc is not None and not self.nc.is_closed:
-            await self.nc.drain()
+        await drain(self.nc)
         self.executor.shutdown(wait=True)
         self.store.close()
 

@@ -70,8 +70,12 @@ class Up:
             time.sleep(0.05)
 
     def kill_9(self) -> None:
-        """SIGKILL the whole process tree at once, as a power cut would."""
+        """SIGKILL the whole process tree at once, as a power cut would: `up` and its
+        services (one process group) and the nats-server (a session of its own)."""
         assert self.proc is not None
+        # nats-server first: otherwise `up`'s death would send it SIGTERM (PDEATHSIG) and
+        # let it flush before the SIGKILL lands
+        os.kill(nats_server_pid(self.home), signal.SIGKILL)
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
         # Orphans are re-parented and die by PDEATHSIG; wait until the ports are free.
@@ -93,6 +97,21 @@ class Up:
         assert result.returncode == 0, result.stderr
         rows: list[dict[str, object]] = json.loads(result.stdout)
         return rows
+
+
+def nats_server_pid(home: Path) -> int:
+    """The embedded nats-server of this home, found by its command line in /proc."""
+    wanted = str(home / "nats" / "nats-server.conf").encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"nats-server" in cmdline and wanted in cmdline:
+            found.append(int(proc.name))
+    assert len(found) == 1, found
+    return found[0]
 
 
 def _listening(*ports: int) -> bool:

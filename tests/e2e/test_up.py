@@ -17,7 +17,7 @@ import nats
 import pytest
 
 from services.natsd import free_port
-from tests.e2e.conftest import Up, wait_healthy
+from tests.e2e.conftest import Up, nats_server_pid, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -108,21 +108,6 @@ def test_submit_retry_refuse_kill_9_restart_loses_and_doubles_nothing(up: Up):
     assert up.stop() == 0
 
 
-def _nats_pid(home: Path) -> int:
-    """The embedded nats-server of this home, found by its command line in /proc."""
-    wanted = str(home / "nats" / "nats-server.conf").encode()
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if b"nats-server" in cmdline and wanted in cmdline:
-            found.append(int(proc.name))
-    assert len(found) == 1, found
-    return found[0]
-
-
 def test_kill_9_between_commit_and_publish_publishes_once_after_restart(up: Up):
     import sqlite3
 
@@ -139,7 +124,7 @@ def test_kill_9_between_commit_and_publish_publishes_once_after_restart(up: Up):
             ).fetchone()[0])
 
     # Given NATS frozen, so that a report is committed but cannot be published
-    nats_pid = _nats_pid(up.home)
+    nats_pid = nats_server_pid(up.home)
     os.kill(nats_pid, signal.SIGSTOP)
     answers: list[object] = []
     worker = threading.Thread(target=lambda: answers.append(
@@ -261,3 +246,27 @@ def test_up_rolls_reports_up_the_line_and_scopes_the_rollup(up: Up):
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout)["received"] == 1
     assert up.stop() == 0
+
+
+def test_ctrl_c_stops_every_service_cleanly(up: Up):
+    # Given a running system that has taken a report
+    up.start()
+    cadre = cadres(up)[0]
+    tok = token(up.url, str(cadre["username"]), str(cadre["password"]))
+    sent = submit(up.url, tok, "ctrl-c-1", weekly(str(cadre["area_ids"][0]), "2026-W48"))
+    assert sent.status_code == 201, sent.text
+    log = up.home.parent / "up.log"
+    started_at = log.stat().st_size
+    # When Ctrl-C is pressed: the terminal signals the whole foreground process group
+    assert up.proc is not None
+    os.killpg(up.proc.pid, signal.SIGINT)
+    # Then `up` exits 0, and no service failed on its way down (the NATS server they
+    # drain against must outlive them)
+    assert up.proc.wait(timeout=60) == 0
+    said = log.read_bytes()[started_at:].decode("utf-8", "replace")
+    assert "tinhhinh đã dừng." in said
+    for failure in ("Traceback", "shutdown failed", "nats_drain_failed", "service_exited"):
+        assert failure not in said, said[-4000:]
+    # And the report is there after a restart, once
+    up.start()
+    assert stream_report_ids(up.nats_url) == [sent.json()["report_id"]]
