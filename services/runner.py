@@ -50,7 +50,7 @@ async def stop_broker(broker: NatsBroker | None) -> None:
         await broker.stop()
     except nats.errors.Error as err:
         log.warning("nats_drain_failed", connection="rpc", error=type(err).__name__)
-        await broker.connection.close()
+        await close(broker.connection)
 
 
 async def drain(nc: NATS | None) -> None:
@@ -64,7 +64,17 @@ async def drain(nc: NATS | None) -> None:
         await nc.drain()
     except nats.errors.Error as err:
         log.warning("nats_drain_failed", connection="client", error=type(err).__name__)
+        await close(nc)
+
+
+async def close(nc: NATS) -> None:
+    """`nc.close()`, which nats-py (2.16) may abort with ConnectionResetError when it still
+    holds commands for a connection already lost: it is closed for good by then (status
+    CLOSED, no more reconnects), and there is nothing left to flush them to."""
+    try:
         await nc.close()
+    except OSError as err:
+        log.warning("nats_close_failed", error=type(err).__name__)
 
 
 async def wait_until_answering(nc: NATS, subject: str, within: float, attempt: float) -> None:
