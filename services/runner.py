@@ -67,14 +67,35 @@ async def drain(nc: NATS | None) -> None:
         await close(nc)
 
 
-async def close(nc: NATS) -> None:
-    """`nc.close()`, which nats-py (2.16) may abort with ConnectionResetError when it still
-    holds commands for a connection already lost: it is closed for good by then (status
-    CLOSED, no more reconnects), and there is nothing left to flush them to."""
-    try:
-        await nc.close()
-    except OSError as err:
-        log.warning("nats_close_failed", error=type(err).__name__)
+async def close(nc: NATS, within: float = 5.0) -> None:
+    """`nc.close()` on a connection that is reconnecting, made to hold. nats-py (2.16) on
+    Python 3.11 gets two things wrong there:
+
+    - close() may end in ConnectionResetError, when it still holds commands for the lost
+      connection: there is nothing left to flush them to;
+    - the reconnect loop may outlive close() (seen in tests/integration/test_shutdown.py:
+      a closed client connected again once the server was back, a socket nobody closes).
+      Its error handler sets the status back from CLOSED to RECONNECTING, and a
+      cancellation that lands as a connect attempt fails can be lost (asyncio.wait_for,
+      3.11). Closed therefore means: status CLOSED and that loop ended; the loop is
+      cancelled and the connection closed until both hold (bounded)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        if not nc.is_closed:
+            try:
+                await nc.close()
+            except OSError as err:
+                log.warning("nats_close_failed", error=type(err).__name__)
+        reconnecting = getattr(nc, "_reconnection_task", None)  # nats-py's own, if any
+        if nc.is_closed and (reconnecting is None or reconnecting.done()):
+            return
+        if loop.time() >= deadline:
+            log.warning("nats_close_incomplete", closed=nc.is_closed)
+            return
+        if reconnecting is not None and not reconnecting.done():
+            reconnecting.cancel()
+        await asyncio.sleep(0.05)
 
 
 async def wait_until_answering(nc: NATS, subject: str, within: float, attempt: float) -> None:
