@@ -27,14 +27,19 @@ def open_case(served: Served) -> str:
     return str(resp.json()["case_ids"][0])
 
 
+def add_auditor(page: Any) -> None:
+    """On the signed-in admin's home: the plan again, with the auditor "kiemtra" added."""
+    page.get_by_label("Hoặc dán nội dung kế hoạch").fill(TWO_LEVEL.read_text() + AUDITOR)
+    page.get_by_label("Tôi xác nhận đây là kế hoạch đầy đủ của toàn mạng lưới").check()
+    page.get_by_role("button", name="Áp dụng kế hoạch").click()
+    expect(page.get_by_role("status")).to_contain_text("Tài khoản mới: 1")
+
+
 def test_auditor_opens_a_case_timeline(phone: Any, chromium: Any, served: Served) -> None:
     number = open_case(served)
     # Given an admin who adds an auditor's account by pasting the plan
     sign_in(phone, "admin")
-    phone.get_by_label("Hoặc dán nội dung kế hoạch").fill(TWO_LEVEL.read_text() + AUDITOR)
-    phone.get_by_label("Tôi xác nhận đây là kế hoạch đầy đủ của toàn mạng lưới").check()
-    phone.get_by_role("button", name="Áp dụng kế hoạch").click()
-    expect(phone.get_by_role("status")).to_contain_text("Tài khoản mới: 1")
+    add_auditor(phone)
     no_horizontal_scroll(phone)
     shot(phone, "admin-plan-applied")
     phone.get_by_role("button", name="Đăng xuất").click()

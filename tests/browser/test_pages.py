@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Served, no_horizontal_scroll, sign_in
-from tests.browser.test_auditor import AUDITOR, open_case
-from tests.integration.conftest import TWO_LEVEL
+from tests.browser.test_auditor import add_auditor, open_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -71,12 +70,8 @@ def test_every_page_names_its_controls_and_fits_a_phone(phone: Any, served: Serv
     for path in ("/quan-tri", "/quan-tri/tai-khoan", f"/quan-tri/tai-khoan/{CADRE}",
                  "/quan-tri/phan-cong", "/doi-mat-khau"):
         check(phone, path)
-    # An auditor's account, added by plan
     phone.goto("/quan-tri")
-    phone.get_by_label("Hoặc dán nội dung kế hoạch").fill(TWO_LEVEL.read_text() + AUDITOR)
-    phone.get_by_label("Tôi xác nhận đây là kế hoạch đầy đủ của toàn mạng lưới").check()
-    phone.get_by_role("button", name="Áp dụng kế hoạch").click()
-    expect(phone.get_by_role("status")).to_contain_text("Tài khoản mới: 1")
+    add_auditor(phone)
     sign_out(phone)
 
     sign_in(phone, "kiemtra")
