@@ -50,3 +50,9 @@ class Conflict(DomainError):
 
 class Unauthenticated(DomainError):
     status = 401
+
+
+class Unavailable(DomainError):
+    """A service this answer needs is not answering (yet); trying again later may work."""
+
+    status = 503

@@ -13,11 +13,11 @@ from typing import Any
 import nats.errors
 from nats.aio.client import Client as NatsClient
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Unavailable
 
 
 class RpcClient:
-    """Requests to one service; ``unavailable`` names it in the 503 error."""
+    """Requests to one service; `code` and the messages name it in its 503 Unavailable."""
 
     def __init__(self, nc: NatsClient, *, code: str, message: str, message_vi: str,
                  timeout: float = 10.0) -> None:
@@ -25,19 +25,13 @@ class RpcClient:
         self.timeout = timeout
         self._unavailable = (code, message, message_vi)
 
-    def unavailable(self) -> DomainError:
-        code, message, message_vi = self._unavailable
-        err = DomainError(code, message, message_vi, None)
-        err.status = 503
-        return err
-
     async def request(self, subject: str, payload: dict[str, Any]) -> dict[str, Any]:
         """The whole reply when its status is 200; otherwise its error, raised."""
         try:
             msg = await self.nc.request(subject, json.dumps(payload).encode(),
                                         timeout=self.timeout)
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
-            raise self.unavailable() from None
+            raise Unavailable(*self._unavailable) from None
         reply: dict[str, Any] = json.loads(msg.data)
         if reply.get("status") == 200:
             return reply

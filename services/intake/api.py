@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
-from domain.errors import DomainError, InvalidInput, NotFound, Unauthenticated
+from domain.errors import DomainError, InvalidInput, NotFound, Unauthenticated, Unavailable
 from services.aggregator.scope import may_read_rollup
 from services.audit.database import database_path
 from services.audit.status import AuditStatus
@@ -261,10 +261,8 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     def notifier() -> NotifierClient:
         if runtime.notifier is None:
-            err = DomainError("unavailable", "The notifier is not reachable yet",
+            raise Unavailable("unavailable", "The notifier is not reachable yet",
                               "Chưa kết nối được dịch vụ cảnh báo, vui lòng thử lại sau")
-            err.status = 503
-            raise err
         return runtime.notifier
 
     @app.get("/api/v1/alerts")
@@ -285,10 +283,8 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     def aggregator() -> AggregatorClient:
         if runtime.aggregator is None:
-            err = DomainError("unavailable", "The aggregator is not reachable yet",
+            raise Unavailable("unavailable", "The aggregator is not reachable yet",
                               "Chưa kết nối được dịch vụ tổng hợp, vui lòng thử lại sau")
-            err.status = 503
-            raise err
         return runtime.aggregator
 
     @app.get("/api/v1/units/{unit_id}/rollups/{period}", response_model=None)
