@@ -119,14 +119,7 @@ class Administration:
         return self.directory.view.unit_subtree(acting.unit_id)
 
     def _scope_areas(self, units: set[str] | None) -> set[str] | None:
-        if units is None:
-            return None
-        view = self.directory.view
-        areas: set[str] = set()
-        for unit_id in units:
-            for area_id in (view.units.get(unit_id) or {}).get("area_ids", []):
-                areas |= view.area_descendants(area_id)
-        return areas
+        return None if units is None else self.directory.view.areas_of_units(units)
 
     def units(self, acting: AccountView) -> list[dict[str, Any]]:
         units = self.scope(acting)

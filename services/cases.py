@@ -110,12 +110,7 @@ class CaseService:
         """Leaders act on cases in their own rollup subtree (a copy is for reading only)."""
         if account.role != "leader" or account.unit_id is None:
             return False
-        view = self.directory.view
-        areas: set[str] = set()
-        for unit_id in view.unit_subtree(account.unit_id):
-            for aid in view.units.get(unit_id, {}).get("area_ids", []):
-                areas |= view.area_descendants(aid)
-        return area_id in areas
+        return area_id in self.directory.view.subtree_areas(account.unit_id)
 
     def _load(self, account: AccountView, number: str) -> Case:
         self.directory.refresh()

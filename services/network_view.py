@@ -9,7 +9,7 @@ and the event's fields, with times as datetimes or ISO strings.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -206,14 +206,23 @@ class NetworkView:
             return scope
         return self._cached(f"scope:{unit_id}", build)
 
+    def areas_of_units(self, unit_ids: Iterable[str]) -> set[str]:
+        """The areas these units cover, each with every area below it."""
+        areas: set[str] = set()
+        for uid in unit_ids:
+            for area_id in self.units.get(uid, {}).get("area_ids", []):
+                areas |= self.area_descendants(area_id)
+        return areas
+
+    def subtree_areas(self, unit_id: str) -> set[str]:
+        """The areas of the unit's rollup subtree: where its leaders act."""
+        return self._cached(f"subtree_areas:{unit_id}",
+                            lambda: self.areas_of_units(self.unit_subtree(unit_id)))
+
     def visible_areas(self, unit_id: str) -> set[str]:
-        def build() -> set[str]:
-            areas: set[str] = set()
-            for uid in self.unit_scope(unit_id):
-                for area_id in self.units.get(uid, {}).get("area_ids", []):
-                    areas |= self.area_descendants(area_id)
-            return areas
-        return self._cached(f"areas:{unit_id}", build)
+        """The areas of everything the unit's leaders may read (`unit_scope`)."""
+        return self._cached(f"areas:{unit_id}",
+                            lambda: self.areas_of_units(self.unit_scope(unit_id)))
 
     def unit_for_area(self, area_id: str) -> str | None:
         """The lowest unit that covers the area directly (a village's chi hội)."""

@@ -52,10 +52,7 @@ def unit_week(runtime: Runtime, account: AccountView, unit_id: str, period: Peri
     active = view.active_assignments(now)
     for child in children:
         unit = view.units.get(child, {})
-        areas: set[str] = set()
-        for uid in view.unit_subtree(child):
-            for aid in view.units.get(uid, {}).get("area_ids", []):
-                areas |= view.area_descendants(aid)
+        areas = view.subtree_areas(child)
         row = UnitRow(child, str(unit.get("name", child)))
         for assignment in sorted(active, key=lambda a: (a.area_id, a.cadre_id)):
             if assignment.area_id not in areas:
