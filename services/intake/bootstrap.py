@@ -81,6 +81,12 @@ class Runtime:
         self.broker = await start_rpc(self)
         log.info("intake_started", nats_url=self.settings.nats_url, home=str(self.settings.home))
 
+    def wake_relay(self) -> None:
+        """New events are stored: publish them now, not at the relay's next poll (nothing
+        before the relay has started; it reads from where it left off)."""
+        if self.relay is not None:
+            self.relay.wake()
+
     async def stop(self) -> None:
         if self.relay is not None:
             self.relay.stop()

@@ -95,8 +95,8 @@ def router(site: Site) -> APIRouter:
         except DomainError as err:
             return admin_page(request, viewer, status=err.status, plan_text=text,
                               error={"field": err.field, "message_vi": err.message_vi})
-        if result.positions and runtime.relay is not None:
-            runtime.relay.wake()
+        if result.positions:
+            runtime.wake_relay()
         log.info("web_plan_applied", by=viewer.account.username, changes=result.changes)
         return admin_page(request, viewer, result=result)
 

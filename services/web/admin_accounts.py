@@ -33,10 +33,6 @@ def router(site: Site, admin: Administration) -> APIRouter:
     r = APIRouter(route_class=WebRoute, include_in_schema=False)
     runtime = site.runtime
 
-    def wake() -> None:
-        if runtime.relay is not None:
-            runtime.relay.wake()
-
     def names() -> dict[str, Any]:
         return {"unit_name": lambda u: unit_name(runtime, u) if u else "",
                 "cadre_name": lambda c: (runtime.directory.cadre(c) or {}).get("name", c)}
@@ -77,7 +73,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
                 lambda: admin.issue_account(viewer.account, **values))
         except DomainError as err:
             return new_page(request, viewer, status=err.status, error=_error(err), values=values)
-        wake()
+        runtime.wake_relay()
         log.info("web_account_issued", by=viewer.account.username, username=issued.username)
         return password_page(request, viewer, issued, "issued")
 
@@ -91,7 +87,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
         viewer = await site.viewer(request, "admin")
         await site.form(request, viewer)
         issued = await run_in_threadpool(admin.reset_password, viewer.account, username)
-        wake()
+        runtime.wake_relay()
         return password_page(request, viewer, issued, "reset")
 
     async def set_active(request: Request, username: str, active: bool) -> Response:
@@ -103,7 +99,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
             if err.status == 404:
                 raise
             return account_page(request, viewer, username, status=err.status, error=_error(err))
-        wake()
+        runtime.wake_relay()
         done = ("mo-khoa" if active else "khoa") if changed else "khong-doi"
         return site.redirect(f"/quan-tri/tai-khoan/{username}?da_luu={done}")
 

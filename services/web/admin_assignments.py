@@ -83,10 +83,6 @@ def router(site: Site, admin: Administration) -> APIRouter:
         return page(request, viewer, status=err.status, error=error,
                     values=None if error["row"] else values)
 
-    def wake() -> None:
-        if runtime.relay is not None:
-            runtime.relay.wake()
-
     @r.get(PAGE)
     async def assignments(request: Request) -> Response:
         viewer = await site.viewer(request, "admin")
@@ -110,7 +106,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
             started = await run_in_threadpool(record)
         except DomainError as err:
             return refused(request, viewer, err, values)
-        wake()
+        runtime.wake_relay()
         return site.redirect(f"{PAGE}?da_luu=them#pc-{started.id}")
 
     @r.post(PAGE + "/{assignment_id}/ket-thuc")
@@ -132,7 +128,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
             if err.status == 404:
                 raise
             return refused(request, viewer, err, {"row": str(aid)})
-        wake()
+        runtime.wake_relay()
         done = "khong-doi" if not ended.changed else "huy" if ended.cancelled else "ket-thuc"
         return site.redirect(f"{PAGE}?da_luu={done}#pc-{aid}")
 

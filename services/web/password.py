@@ -52,8 +52,7 @@ def router(site: Site) -> APIRouter:
                 "message_vi": err.message_vi})
             refused.headers.update(err.headers())
             return refused
-        if runtime.relay is not None:
-            runtime.relay.wake()
+        runtime.wake_relay()
         # The change voids every session of the account, this one too: this browser gets
         # a new one, with the new stamp, in place of the old.
         await run_in_threadpool(site.sessions.close, viewer.session.token_hash)
