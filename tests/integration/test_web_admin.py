@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 from structlog.testing import capture_logs
 
-from services import wire
 from tests.integration.conftest import PASSWORD, VN, System
+from tests.integration.test_intake import stream_messages
 from tests.integration.web_client import Browser, browser, csrf_of, signed_in
 
 pytestmark = pytest.mark.integration
@@ -60,19 +60,8 @@ def assignment_id(system: System, cadre: str, area: str) -> str:
 async def published(system: System, type_: str) -> list[dict]:
     relay = system.runtime.relay
     assert relay is not None and await relay.wait_published(system.position(), 10)
-    sub = await system.nc.jetstream().subscribe("tinhhinh.events.>", ordered_consumer=True)
-    found = []
-    try:
-        while True:
-            try:
-                msg = await sub.next_msg(timeout=0.5)
-            except TimeoutError:
-                return found
-            envelope = wire.decode(msg.data)
-            if envelope["type"] == type_:
-                found.append(envelope)
-    finally:
-        await sub.unsubscribe()
+    return [m["envelope"] for m in await stream_messages(system)
+            if m["envelope"]["type"] == type_]
 
 
 # --- accounts ---
