@@ -35,15 +35,15 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from domain.clock import FixedClock
 from domain.schedule import Schedule
-from services import wire
 from services.aggregator.bootstrap import bootstrap
 from services.aggregator.consumer import ConsumerSettings
 from services.aggregator.pull import Puller
 from services.aggregator.synthetic import EnvelopeWriter
-from services.logconfig import configure_logging
-from services.natsd import EmbeddedNats, free_port
-from services.settings import Settings
-from services.streams import EVENTS_STREAM, EVENTS_SUBJECTS, declare_streams
+from services.common import wire
+from services.common.logconfig import configure_logging
+from services.common.natsd import EmbeddedNats, free_port
+from services.common.settings import Settings
+from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS, declare_streams
 
 YEAR = 2026
 BATCH = ConsumerSettings().batch

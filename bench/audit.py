@@ -43,11 +43,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.audit import Sealer, verify
-from services.audit.canonical import BLOCK, ZERO, canonical, link
-from services.audit.checkpoint import make_checkpoint
-from services.logconfig import configure_logging
-from services.store import open_store
+from services.common.logconfig import configure_logging
+from services.common.store import open_store
+from services.intake.audit import Sealer, verify
+from services.intake.audit.canonical import BLOCK, ZERO, canonical, link
+from services.intake.audit.checkpoint import make_checkpoint
 
 GOAL_RATIO = 0.5
 WORKERS = max(1, min(os.cpu_count() or 1, 8))  # as `tinhhinh audit verify`
@@ -113,7 +113,7 @@ def raw_sha256(data: bytes) -> float:
 
 def build_only(db: Path, use_apsw: bool) -> None:
     """SQLite building every full block's bytes, no hashing."""
-    from services.audit import blocks
+    from services.intake.audit import blocks
 
     if use_apsw:
         conn = blocks.connect_apsw_readonly(db)

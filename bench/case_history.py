@@ -11,9 +11,9 @@ from uuid import NAMESPACE_OID, uuid4, uuid5
 
 from domain.case import Case
 from domain.clock import FixedClock
-from services.cases import CaseService
-from services.directory import AccountView, Directory
-from services.store import open_store
+from services.common.store import open_store
+from services.intake.cases import CaseService
+from services.intake.directory import AccountView, Directory
 
 EVENTS = 1000
 RUNS = 20

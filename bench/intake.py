@@ -50,13 +50,13 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 
 from domain.clock import SystemClock
-from services import wire
-from services.directory import Directory
-from services.natsd import EmbeddedNats, die_with_parent_hook, free_port, nats_server_binary
-from services.network_plan import apply_plan
-from services.plan_file import load_plan
-from services.store import open_store
-from services.streams import DUPLICATE_WINDOW_SECONDS, EVENTS_STREAM
+from services.common import wire
+from services.common.natsd import EmbeddedNats, die_with_parent_hook, free_port, nats_server_binary
+from services.common.plan_file import load_plan
+from services.common.store import open_store
+from services.common.streams import DUPLICATE_WINDOW_SECONDS, EVENTS_STREAM
+from services.intake.directory import Directory
+from services.intake.network_plan import apply_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-pass-2026"

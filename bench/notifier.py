@@ -39,13 +39,13 @@ sys.path.insert(0, str(ROOT))
 
 from domain.ids import NETWORK_ID, account_id, assignment_id  # noqa: E402
 from domain.schedule import Schedule  # noqa: E402
-from services import wire  # noqa: E402
-from services.natsd import EmbeddedNats, free_port  # noqa: E402
-from services.network_view import NetworkView  # noqa: E402
+from services.common import wire  # noqa: E402
+from services.common.natsd import EmbeddedNats, free_port  # noqa: E402
+from services.common.network_view import NetworkView  # noqa: E402
+from services.common.plan_file import load_plan  # noqa: E402
+from services.common.streams import declare_streams  # noqa: E402
 from services.notifier.deadlines import Coverage, overdue, passed  # noqa: E402
 from services.notifier.received import Received  # noqa: E402
-from services.plan_file import load_plan  # noqa: E402
-from services.streams import declare_streams  # noqa: E402
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 AT = datetime(2026, 11, 26, 15, 0, tzinfo=VN)

@@ -11,7 +11,7 @@ from uuid import NAMESPACE_OID, uuid5
 
 from domain.clock import SystemClock
 from domain.errors import DomainError
-from services.settings import (
+from services.common.settings import (
     DEFAULT_HTTP_PORT,
     DEFAULT_NATS_PORT,
     read_run_file,
@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "running system.")
     _home_arg(nats_url)
 
-    from services.audit.cli import add_audit_parser
+    from services.intake.audit.cli import add_audit_parser
 
     add_audit_parser(sub)
     return parser
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def demo_logins() -> list[dict[str, Any]]:
     """The demo plan's accounts with the areas each may report on now."""
-    from services.plan_file import load_plan
+    from services.common.plan_file import load_plan
     from services.up import DEMO_PLAN
 
     plan = load_plan(DEMO_PLAN)
@@ -138,10 +138,10 @@ def print_demo_logins() -> None:
 
 
 def _cmd_network_load(args: argparse.Namespace) -> int:
-    from services.directory import Directory
-    from services.network_plan import apply_plan
-    from services.plan_file import load_plan
-    from services.store import open_store
+    from services.common.plan_file import load_plan
+    from services.common.store import open_store
+    from services.intake.directory import Directory
+    from services.intake.network_plan import apply_plan
 
     plan = load_plan(args.file)
     store = open_store(resolve_home(args.home))
@@ -158,10 +158,10 @@ def _cmd_network_load(args: argparse.Namespace) -> int:
 
 
 def _cmd_case_history(args: argparse.Namespace) -> int:
-    from services.cases import CaseService
-    from services.directory import AccountView, Directory
+    from services.common.store import open_store
     from services.intake.api import render_case_history
-    from services.store import open_store
+    from services.intake.cases import CaseService
+    from services.intake.directory import AccountView, Directory
 
     store = open_store(resolve_home(args.home))
     try:
@@ -220,7 +220,7 @@ def _cmd_nats_url(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from services.logconfig import configure_logging
+    from services.common.logconfig import configure_logging
 
     configure_logging()
     try:
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "case":
             return _cmd_case_history(args)
         if args.command == "audit":
-            from services.audit.cli import run_audit
+            from services.intake.audit.cli import run_audit
 
             return run_audit(args)
         if args.command == "nats-url":

@@ -15,12 +15,12 @@ from types import FrameType
 import structlog
 
 from domain.clock import SystemClock
-from services.directory import Directory
-from services.natsd import EmbeddedNats, die_with_parent_hook
-from services.network_plan import apply_plan
-from services.plan_file import load_plan
-from services.settings import RUN_FILE
-from services.store import open_store
+from services.common.natsd import EmbeddedNats, die_with_parent_hook
+from services.common.plan_file import load_plan
+from services.common.settings import RUN_FILE
+from services.common.store import open_store
+from services.intake.directory import Directory
+from services.intake.network_plan import apply_plan
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from services.natsd import EmbeddedNats, PortInUseError, free_port
+from services.common.natsd import EmbeddedNats, PortInUseError, free_port
 
 # --- NATS: a real nats-server with JetStream, one per test ------------------
 

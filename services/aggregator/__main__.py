@@ -6,9 +6,9 @@ import argparse
 import asyncio
 
 from services.aggregator.bootstrap import bootstrap
-from services.logconfig import configure_logging
-from services.runner import run_until_signalled
-from services.settings import Settings, resolve_home
+from services.common.logconfig import configure_logging
+from services.common.runner import run_until_signalled
+from services.common.settings import Settings, resolve_home
 
 
 def main(argv: list[str] | None = None) -> None:

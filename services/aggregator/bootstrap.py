@@ -17,10 +17,10 @@ from services.aggregator.consumer import Acker, Consumer, ConsumerSettings, ack
 from services.aggregator.projection import Projector
 from services.aggregator.schema import connect, path_in
 from services.aggregator.service import RollupService
-from services.aio import stop_tasks
-from services.runner import drain, stop_broker
-from services.settings import Settings
-from services.streams import declare_streams
+from services.common.aio import stop_tasks
+from services.common.runner import drain, stop_broker
+from services.common.settings import Settings
+from services.common.streams import declare_streams
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +46,7 @@ class Runtime:
     async def start(self) -> None:
         # faststream is only needed once running
         from services.aggregator.rpc import HEALTH, start_rpc
-        from services.runner import wait_until_answering
+        from services.common.runner import wait_until_answering
 
         try:
             self.db = await connect(self.path)

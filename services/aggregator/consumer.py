@@ -15,8 +15,8 @@ from nats.js.errors import NotFoundError
 
 from services.aggregator.projection import Projector
 from services.aggregator.pull import Puller
-from services.aio import wait_condition
-from services.streams import EVENTS_STREAM, EVENTS_SUBJECTS
+from services.common.aio import wait_condition
+from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 
 log = structlog.get_logger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from services.aggregator.calendar import Calendar
-from services.network_view import NetworkView
+from services.common.network_view import NetworkView
 
 Pair = tuple[str, str]  # (cadre_id, area_id)
 

@@ -13,10 +13,10 @@ import aiosqlite
 import orjson
 import structlog
 
-from services import wire
 from services.aggregator.batch import Batch, Firsts
 from services.aggregator.network_index import NetworkIndex
 from services.aggregator.schema import DERIVED_TABLES, stored_position
+from services.common import wire
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +58,7 @@ class Projector:
         self.position = 0
         self.paths: dict[str, tuple[str, ...]] = {}
         # The store position of the last envelope prepared: the relay publishes in store
-        # order, so an envelope at or below it was published twice (services/relay.py).
+        # order, so an envelope at or below it was published twice (services/intake/relay.py).
         self._envelope = 0
         self._stale = False
         self._firsts = Firsts()

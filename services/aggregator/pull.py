@@ -72,7 +72,7 @@ class Puller:
         self._done = asyncio.get_running_loop().create_future()
         await self.nc.publish(self.subject, orjson.dumps(request), reply=self.inbox)
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(within):  # not wait_for: see services/aio.py
+            async with asyncio.timeout(within):  # not wait_for: see services/common/aio.py
                 await self._done
 
     async def fetch(self, batch: int, timeout: float) -> list[Msg]:  # noqa: ASYNC109 - the server expires the pull itself

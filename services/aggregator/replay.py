@@ -14,7 +14,7 @@ from services.aggregator.consumer import sequence
 from services.aggregator.projection import Projector
 from services.aggregator.pull import Puller
 from services.aggregator.schema import connect, path_in
-from services.streams import EVENTS_STREAM, EVENTS_SUBJECTS
+from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 
 log = structlog.get_logger(__name__)
 

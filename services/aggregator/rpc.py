@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from faststream.nats import NatsBroker, NatsRouter
 
-from services.runner import start_broker
+from services.common.runner import start_broker
 
 if TYPE_CHECKING:
     from services.aggregator.bootstrap import Runtime

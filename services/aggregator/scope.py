@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.network_view import NetworkView
+from services.common.network_view import NetworkView
 
 _NETWORK_WIDE = ("auditor", "admin")
 

@@ -10,8 +10,8 @@ from uuid import UUID, uuid5
 from domain.ids import NETWORK_ID, account_id, assignment_id
 from domain.periods import URGENT, Period
 from domain.schedule import Schedule
-from services import wire
-from services.plan_file import Plan
+from services.common import wire
+from services.common.plan_file import Plan
 
 _NS = UUID("0b6f0d8e-7f43-4c55-9d0c-5c8a4d1f2e61")
 EPOCH = datetime(2025, 7, 1, tzinfo=UTC)

@@ -6,10 +6,10 @@ import argparse
 
 import uvicorn
 
+from services.common.logconfig import configure_logging
+from services.common.settings import DEFAULT_HTTP_PORT, Settings, resolve_home
 from services.intake.api import create_app
 from services.intake.bootstrap import bootstrap
-from services.logconfig import configure_logging
-from services.settings import DEFAULT_HTTP_PORT, Settings, resolve_home
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,13 +18,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from domain.errors import DomainError, InvalidInput, NotFound, Unauthenticated, Unavailable
 from services.aggregator.scope import may_read_rollup
-from services.audit.database import database_path
-from services.audit.status import AuditStatus
-from services.directory import AccountView
-from services.intake.aggregator_client import AggregatorClient
+from services.common.aggregator_client import AggregatorClient
+from services.common.notifier_client import NotifierClient
+from services.intake.audit.database import database_path
+from services.intake.audit.status import AuditStatus
 from services.intake.bootstrap import Runtime
-from services.notifier.client import NotifierClient
-from services.web import mount_web
+from services.intake.directory import AccountView
+from services.intake.web import mount_web
 
 log = structlog.get_logger(__name__)
 
@@ -331,7 +331,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
 def render_case_history(history: dict[str, Any]) -> str:
     from domain.case import STATUSES
-    from services.templating import environment
+    from services.common.templating import environment
 
     return environment().get_template("case_history.html.j2").render(
         history=history, statuses=STATUSES)

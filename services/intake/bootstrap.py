@@ -13,19 +13,19 @@ from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 
 from domain.clock import Clock, SystemClock
-from services.aio import stop_tasks
-from services.audit.chain import Sealer
-from services.cases import CaseService
-from services.directory import Directory
-from services.intake.aggregator_client import AggregatorClient
+from services.common.aggregator_client import AggregatorClient
+from services.common.aio import stop_tasks
+from services.common.notifier_client import NotifierClient
+from services.common.runner import drain, stop_broker
+from services.common.settings import Settings
+from services.common.store import Store, open_store
+from services.common.streams import declare_streams
+from services.intake.audit.chain import Sealer
+from services.intake.cases import CaseService
+from services.intake.directory import Directory
+from services.intake.relay import Relay, RelayLock
 from services.intake.service import IntakeService
 from services.intake.tokens import TokenService, load_or_create_secret
-from services.notifier.client import NotifierClient
-from services.relay import Relay, RelayLock
-from services.runner import drain, stop_broker
-from services.settings import Settings
-from services.store import Store, open_store
-from services.streams import declare_streams
 
 log = structlog.get_logger(__name__)
 

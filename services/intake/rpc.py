@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from faststream.nats import NatsBroker, NatsRouter
 
 from domain.errors import DomainError, InvalidInput
-from services.runner import start_broker
+from services.common.runner import start_broker
 
 if TYPE_CHECKING:
     from services.intake.bootstrap import Runtime

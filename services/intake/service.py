@@ -16,12 +16,12 @@ from domain.ids import report_id
 from domain.periods import Period
 from domain.report import Report
 from domain.report_content import parse_submission
-from services.cases import CaseService
-from services.directory import AccountView, Directory
+from services.common.store import Store
+from services.intake.cases import CaseService
+from services.intake.directory import AccountView, Directory
+from services.intake.passwords import verify_password
+from services.intake.ratelimit import SignInLimiter
 from services.intake.tokens import TokenService, password_stamp
-from services.passwords import verify_password
-from services.ratelimit import SignInLimiter
-from services.store import Store
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +64,7 @@ class IntakeService:
     def sign_in(self, username: object, password: object,
                 client: str | None = None) -> dict[str, Any]:
         """A bearer token for a right password; throttled per username and per `client`
-        address (`services/ratelimit.py`), before the password is even looked at."""
+        address (`services/intake/ratelimit.py`), before the password is even looked at."""
         refused = Unauthenticated("invalid_credentials", "Wrong username or password",
                                   "Sai tên đăng nhập hoặc mật khẩu")
         name = username.strip().lower()[:MAX_USERNAME + 1] if isinstance(username, str) else ""

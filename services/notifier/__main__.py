@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from services.logconfig import configure_logging
+from services.common.logconfig import configure_logging
+from services.common.runner import run_until_signalled
+from services.common.settings import resolve_home
 from services.notifier.bootstrap import bootstrap
 from services.notifier.settings import NotifierSettings
-from services.runner import run_until_signalled
-from services.settings import resolve_home
 
 
 def main(argv: list[str] | None = None) -> None:

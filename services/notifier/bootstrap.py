@@ -18,7 +18,9 @@ from nats.js import JetStreamContext
 from domain.clock import Clock, SystemClock
 from domain.delivery import EMAIL, WEBHOOK
 from domain.delivery import NATS as NATS_CHANNEL
-from services.aio import stop_tasks, wait_event
+from services.common.aio import stop_tasks, wait_event
+from services.common.runner import drain, stop_broker
+from services.common.streams import declare_streams
 from services.notifier.book import AlertBook
 from services.notifier.channel import Sender
 from services.notifier.consumer import EventConsumer
@@ -29,8 +31,6 @@ from services.notifier.service import NotifierService
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import AlertStore, open_alert_store
 from services.notifier.webhook import WebhookSender
-from services.runner import drain, stop_broker
-from services.streams import declare_streams
 
 log = structlog.get_logger(__name__)
 
@@ -64,9 +64,9 @@ class Runtime:
 
     async def start(self) -> None:
         # faststream is only needed once running
+        from services.common.runner import wait_until_answering
         from services.notifier.rpc import PREFIX as RPC_PREFIX
         from services.notifier.rpc import start_rpc
-        from services.runner import wait_until_answering
 
         await self.call(self.service.book.load)
         self.nc = await nats.connect(self.settings.nats_url, name="tinhhinh-notifier",

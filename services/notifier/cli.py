@@ -18,17 +18,17 @@ import nats
 import nats.errors
 
 from domain.errors import DomainError
-from services import wire
-from services.natsd import wait_ready
-from services.network_view import NetworkView
+from services.common import wire
+from services.common.natsd import wait_ready
+from services.common.network_view import NetworkView
+from services.common.settings import running_nats_url
+from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 from services.notifier.deadlines import overdue
 from services.notifier.digest import REPORT_KINDS_VI, vn_time
 from services.notifier.received import Received
 from services.notifier.rpc import PREFIX
 from services.notifier.service import parse_at
 from services.notifier.settings import NotifierSettings
-from services.settings import running_nats_url
-from services.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 RPC_TIMEOUT = 30.0
@@ -120,8 +120,8 @@ async def _from_stream(nc: Any, at: datetime,
 
 
 def _from_store(home: Path, at: datetime, settings: NotifierSettings) -> list[dict[str, Any]]:
-    from services.directory import Directory
-    from services.store import open_store
+    from services.common.store import open_store
+    from services.intake.directory import Directory
 
     store = open_store(home)
     try:

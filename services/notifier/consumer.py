@@ -20,9 +20,9 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from services import wire
+from services.common import wire
+from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 from services.notifier.service import NotifierService
-from services.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 
 log = structlog.get_logger(__name__)
 

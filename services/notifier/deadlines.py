@@ -20,7 +20,7 @@ from typing import Any
 from domain.errors import DomainError
 from domain.periods import REPORT_KIND_CADENCE, Period
 from domain.schedule import Schedule
-from services.network_view import NetworkView
+from services.common.network_view import NetworkView
 from services.notifier.received import Pair, Received
 
 KINDS: tuple[str, ...] = tuple(REPORT_KIND_CADENCE)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from domain.alert import Alert
 from domain.delivery import EMAIL, NATS, WEBHOOK, Delivery
 from domain.report_content import CATEGORIES, SEVERITIES
-from services.network_view import NetworkView
+from services.common.network_view import NetworkView
 from services.notifier.render import headline
 from services.notifier.settings import Channels
 

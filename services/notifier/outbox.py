@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import structlog
 
 from domain.clock import Clock
-from services.aio import wait_event
+from services.common.aio import wait_event
 from services.notifier.channel import Rejected, Sender
 from services.notifier.service import NotifierService
 

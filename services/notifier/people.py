@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
-from services.network_view import NetworkView
+from services.common.network_view import NetworkView
 
 _MAX_DEPTH = 64
 

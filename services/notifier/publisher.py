@@ -7,8 +7,8 @@ import json
 from nats.js import JetStreamContext
 
 from domain.delivery import Delivery
-from services import wire
-from services.streams import ALERTS_STREAM
+from services.common import wire
+from services.common.streams import ALERTS_STREAM
 
 
 def subject(delivery: Delivery) -> str:

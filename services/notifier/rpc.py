@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from faststream.nats import NatsBroker, NatsRouter
 
 from domain.errors import DomainError, InvalidInput
+from services.common.runner import start_broker
 from services.notifier.service import parse_at
-from services.runner import start_broker
 
 if TYPE_CHECKING:
     from services.notifier.bootstrap import Runtime

@@ -34,7 +34,7 @@ from domain.ladder import (
     overdue_level,
     worst,
 )
-from services.network_view import NetworkView
+from services.common.network_view import NetworkView
 from services.notifier.book import AlertBook
 from services.notifier.deadlines import Coverage, Due, missing, overdue, passed, reminding
 from services.notifier.digest import ESCALATED, RAISED, Notice, describe, digests, feed

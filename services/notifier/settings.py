@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from services.common.settings import DEFAULT_NATS_PORT, running_nats_url
 from services.notifier.deadlines import KINDS
-from services.settings import DEFAULT_NATS_PORT, running_nats_url
 
 CONFIG_FILE = "notifier.toml"
 

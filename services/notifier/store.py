@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder
 
-from services.store import DEFAULT_PERSISTENCE
+from services.common.store import DEFAULT_PERSISTENCE
 
 NAME = "notifier"
 _PREFIX = NAME.upper() + "_"

@@ -19,11 +19,11 @@ import pytest
 import uvicorn
 
 from domain.clock import FixedClock
+from services.common.natsd import EmbeddedNats, free_port
+from services.common.settings import Settings
 from services.intake.api import create_app
 from services.intake.bootstrap import bootstrap
-from services.natsd import EmbeddedNats, free_port
-from services.settings import Settings
-from services.web import WebDeps, web_deps
+from services.intake.web import WebDeps, web_deps
 from tests.integration.conftest import (  # noqa: F401 - fixtures, imported to be used here
     PASSWORD,
     THURSDAY_MORNING,

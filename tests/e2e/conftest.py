@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.natsd import free_port
+from services.common.natsd import free_port
 
 BIN = Path(sys.executable).parent
 TINHHINH = str(BIN / "tinhhinh")

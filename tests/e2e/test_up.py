@@ -16,7 +16,7 @@ import httpx
 import nats
 import pytest
 
-from services.natsd import free_port
+from services.common.natsd import free_port
 from tests.e2e.conftest import Up, nats_server_pid, wait_healthy
 
 pytestmark = pytest.mark.e2e

@@ -16,14 +16,14 @@ import pytest
 from nats.aio.client import Client as NATS
 
 from domain.clock import FixedClock
-from services.directory import Directory
+from services.common.natsd import EmbeddedNats
+from services.common.plan_file import load_plan
+from services.common.settings import Settings
+from services.common.store import Store, open_store
 from services.intake.api import create_app
 from services.intake.bootstrap import Runtime, bootstrap
-from services.natsd import EmbeddedNats
-from services.network_plan import apply_plan
-from services.plan_file import load_plan
-from services.settings import Settings
-from services.store import Store, open_store
+from services.intake.directory import Directory
+from services.intake.network_plan import apply_plan
 from tests.integration.sinks import SmtpSink
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
@@ -83,7 +83,7 @@ class System:
 async def running_system(home: Path, nats_url: str,
                          clock: FixedClock | None = None) -> AsyncIterator[System]:
     """A started intake Runtime on `home`'s event store, with an HTTP client and a NATS client;
-    stopped on exit. The store is whatever the environment selects (services/store.py)."""
+    stopped on exit. The store is whatever the environment selects (services/common/store.py)."""
     clock = clock or FixedClock(THURSDAY_MORNING)
     runtime = bootstrap(Settings(home=home, nats_url=nats_url), clock=clock)
     app = create_app(runtime)

@@ -21,8 +21,8 @@ from services.aggregator import may_read_rollup
 from services.aggregator.bootstrap import Runtime, bootstrap
 from services.aggregator.consumer import DURABLE, ConsumerSettings, ack, sequence
 from services.aggregator.rpc import ROLLUPS_GET
-from services.settings import Settings
-from services.streams import EVENTS_STREAM
+from services.common.settings import Settings
+from services.common.streams import EVENTS_STREAM
 from tests.integration.conftest import VN, System
 
 pytestmark = pytest.mark.integration

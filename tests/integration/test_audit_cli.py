@@ -11,9 +11,14 @@ from pathlib import Path
 import pytest
 
 from domain.clock import FixedClock
-from services.audit.cli import add_audit_parser, checkpoint_command, run_audit, verify_command
-from services.audit.keys import key_path
-from services.logconfig import configure_logging
+from services.common.logconfig import configure_logging
+from services.intake.audit.cli import (
+    add_audit_parser,
+    checkpoint_command,
+    run_audit,
+    verify_command,
+)
+from services.intake.audit.keys import key_path
 from tests.integration.test_audit_tamper import save_notes
 
 AT = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from services.audit import Sealer, sql, verify
-from services.audit.blocks import SealRefused
-from services.audit.canonical import ZERO, canonical
-from services.audit.database import connect_write
+from services.intake.audit import Sealer, sql, verify
+from services.intake.audit.blocks import SealRefused
+from services.intake.audit.canonical import ZERO, canonical
+from services.intake.audit.database import connect_write
 from tests.integration.test_audit_tamper import save_notes, tamper
 
 

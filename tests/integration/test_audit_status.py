@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from domain.clock import FixedClock
-from services.audit import Sealer
-from services.audit.status import AuditStatus
+from services.intake.audit import Sealer
+from services.intake.audit.status import AuditStatus
 from tests.integration.test_audit_tamper import save_notes
 
 

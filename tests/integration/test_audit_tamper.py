@@ -12,10 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate, event
 
-from services.audit import Checkpoint, Sealer, verify
-from services.audit.canonical import chain
-from services.audit.checkpoint import make_checkpoint
-from services.store import open_store
+from services.common.store import open_store
+from services.intake.audit import Checkpoint, Sealer, verify
+from services.intake.audit.canonical import chain
+from services.intake.audit.checkpoint import make_checkpoint
 
 EVENTS = 1500  # 300 aggregates of 5 events: one checkpoint anchor (1024) and the root
 AT = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

@@ -146,8 +146,8 @@ async def test_history_as_html_timeline(system: System):
 
 async def _auditor(system: System) -> str:
     """The two-level plan has no auditor; add one the way an admin would: a plan change."""
-    from services.network_plan import apply_plan
-    from services.plan_file import parse_plan
+    from services.common.plan_file import parse_plan
+    from services.intake.network_plan import apply_plan
     from tests.integration.conftest import TWO_LEVEL
 
     text = TWO_LEVEL.read_text() + (

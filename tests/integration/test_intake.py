@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services import wire
-from services.streams import EVENTS_STREAM
+from services.common import wire
+from services.common.streams import EVENTS_STREAM
 from tests.integration.conftest import VN, System
 
 pytestmark = pytest.mark.integration
@@ -235,7 +235,7 @@ async def test_events_stored_while_the_relay_was_down_are_published_once_on_rest
     outcome = await _submit_directly(system, token)
     assert await relay.stream_position() == before
     # When a fresh relay starts over the same store and stream, twice
-    from services.relay import Relay
+    from services.intake.relay import Relay
     for _ in range(2):
         fresh = Relay(system.runtime.store, system.runtime.directory, system.nc.jetstream())
         task = asyncio.create_task(fresh.run())
@@ -282,7 +282,7 @@ async def test_openapi_documents_the_report_submission(system: System):
 async def test_a_second_intake_on_the_same_store_refuses_to_start(system: System) -> None:
     # One relay per event store: two would publish every event twice.
     from services.intake.bootstrap import bootstrap
-    from services.relay import RelayBusy
+    from services.intake.relay import RelayBusy
 
     second = bootstrap(system.runtime.settings, clock=system.clock)
     with pytest.raises(RelayBusy):

@@ -17,15 +17,15 @@ import pytest
 from nats.aio.client import Client
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType
 
-import services.natsd
-from services.natsd import (
+import services.common.natsd
+from services.common.natsd import (
     EmbeddedNats,
     PortInUseError,
     free_port,
     nats_server_binary,
     render_config,
 )
-from services.streams import (
+from services.common.streams import (
     ALERTS_STREAM,
     DUPLICATE_WINDOW_SECONDS,
     EVENTS_STREAM,
@@ -239,7 +239,7 @@ def test_port_taken_by_another_process_is_reported(tmp_path: Path) -> None:
 def test_failed_start_reports_the_log_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "bad.conf"
     bad.write_text("port: ${port}\nno_such_setting: 1\n")
-    monkeypatch.setattr(services.natsd, "CONFIG_TEMPLATE", bad)
+    monkeypatch.setattr(services.common.natsd, "CONFIG_TEMPLATE", bad)
     server = EmbeddedNats(tmp_path / "home", free_port())
     with pytest.raises(RuntimeError, match="no_such_setting"):
         server.start(timeout=5)
@@ -251,7 +251,7 @@ def test_server_dies_with_its_parent(tmp_path: Path) -> None:
     script = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from services.natsd import EmbeddedNats, free_port\n"
+        "from services.common.natsd import EmbeddedNats, free_port\n"
         "server = EmbeddedNats(Path(sys.argv[1]), free_port())\n"
         "server.start()\n"
         "print(server.pid, flush=True)\n"

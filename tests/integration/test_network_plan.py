@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from domain.clock import FixedClock
-from services.directory import Directory
-from services.network_plan import apply_plan
-from services.plan_file import parse_plan
-from services.store import open_store
+from services.common.plan_file import parse_plan
+from services.common.store import open_store
+from services.intake.directory import Directory
+from services.intake.network_plan import apply_plan
 from tests.integration.conftest import THURSDAY_MORNING, TWO_LEVEL
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"

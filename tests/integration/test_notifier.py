@@ -18,13 +18,13 @@ import pytest
 
 from domain.errors import DomainError
 from domain.ids import account_id
-from services import wire
-from services.natsd import free_port
+from services.common import wire
+from services.common.natsd import free_port
+from services.common.notifier_client import NotifierClient
+from services.common.streams import ALERTS_STREAM
 from services.notifier import cli
 from services.notifier.bootstrap import Runtime, bootstrap
-from services.notifier.client import NotifierClient
 from services.notifier.settings import Channels, NotifierSettings
-from services.streams import ALERTS_STREAM
 from tests.integration.conftest import VN, System
 from tests.integration.sinks import SmtpSink
 

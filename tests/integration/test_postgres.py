@@ -18,9 +18,9 @@ from uuid import UUID, uuid4
 import nats
 import pytest
 
-from services import wire
-from services.natsd import EmbeddedNats
-from services.store import open_store
+from services.common import wire
+from services.common.natsd import EmbeddedNats
+from services.common.store import open_store
 from tests.integration.conftest import System, load_two_level, running_system
 from tests.integration.test_cases import LAND, auth, urgent
 from tests.integration.test_intake import CADRE, stream_messages, weekly
@@ -71,7 +71,7 @@ def admin(params: dict[str, str], dbname: str | None = None) -> Any:
 @pytest.fixture
 def postgres_database(postgres_server: dict[str, str],
                       monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh database, selected for services.store through eventsourcing's variables;
+    """A fresh database, selected for services.common.store through eventsourcing's variables;
     dropped afterwards."""
     from psycopg.sql import SQL, Identifier
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from services.aggregator.bootstrap import bootstrap as aggregator_bootstrap
-from services.natsd import EmbeddedNats
+from services.common.natsd import EmbeddedNats
+from services.common.settings import Settings
 from services.notifier.bootstrap import bootstrap as notifier_bootstrap
-from services.settings import Settings
 from tests.integration.conftest import running_system
 from tests.integration.test_cases import auth
 from tests.integration.test_intake import CADRE, stream_messages, weekly

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from services.web import web_deps
+from services.intake.web import web_deps
 from tests.integration.conftest import System
 from tests.integration.web_client import browser
 

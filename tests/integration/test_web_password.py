@@ -9,7 +9,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from domain.account import Account
-from services.passwords import hash_password
+from services.intake.passwords import hash_password
 from tests.integration.conftest import PASSWORD, System
 from tests.integration.web_client import Browser, browser, signed_in
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from domain.account import Account
-from services.passwords import hash_password
+from services.intake.passwords import hash_password
 from tests.integration.conftest import System
 from tests.integration.web_client import Browser, browser, csrf_of
 

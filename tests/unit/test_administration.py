@@ -11,18 +11,18 @@ from domain.clock import FixedClock
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from domain.ids import NETWORK_ID
 from domain.network import Network
-from services import administration, network_plan
-from services.administration import (
+from services.intake import administration, network_plan
+from services.common.plan_file import parse_plan
+from services.common.store import Store
+from services.intake.administration import (
     TEMPORARY_CHARACTERS,
     Administration,
     temporary_password,
     vn_last_day,
     vn_start,
 )
-from services.directory import AccountView, Directory
-from services.network_plan import apply_plan
-from services.plan_file import parse_plan
-from services.store import Store
+from services.intake.directory import AccountView, Directory
+from services.intake.network_plan import apply_plan
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # 10:00 Thursday, Vietnam time
 

@@ -19,7 +19,7 @@ from domain.clock import FixedClock
 from domain.periods import Period
 from services.aggregator.document import dated, span
 from services.aggregator.service import RollupService
-from services.plan_file import load_plan
+from services.common.plan_file import load_plan
 from tests.unit.test_aggregator_projection import VN, Model
 
 DEMO = Path(__file__).resolve().parents[2] / "plans" / "demo-thuan-thanh.toml"

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.schedule import Schedule
-from services import wire
 from services.aggregator.projection import Projector
 from services.aggregator.rollup import Rollups
 from services.aggregator.schema import connect
 from services.aggregator.synthetic import EnvelopeWriter
-from services.plan_file import load_plan
+from services.common import wire
+from services.common.plan_file import load_plan
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PLAN = Path(__file__).resolve().parents[2] / "plans" / "two-level.toml"

@@ -8,8 +8,8 @@ import pytest
 
 from services.aggregator import may_read_rollup
 from services.aggregator.synthetic import EnvelopeWriter
-from services.network_view import NetworkView
-from services.plan_file import load_plan
+from services.common.network_view import NetworkView
+from services.common.plan_file import load_plan
 
 DEMO = Path(__file__).resolve().parents[2] / "plans" / "demo-thuan-thanh.toml"
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from services.aio import stop_tasks, wait_condition, wait_event
+from services.common.aio import stop_tasks, wait_condition, wait_event
 
 
 async def test_a_loop_cancelled_at_the_instant_it_is_woken_still_ends() -> None:

@@ -6,7 +6,7 @@ from hashlib import sha256
 
 import pytest
 
-from services.audit.canonical import ZERO, canonical, chain, link
+from services.intake.audit.canonical import ZERO, canonical, chain, link
 
 ROW = (7, b"0f3a", 2, b"domain.report:Report.Submitted", b'{"summary":"on dinh"}')
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.audit.checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from services.audit.keys import key_path, load_signing_key, public_bytes, signing_key
+from services.intake.audit.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from services.intake.audit.keys import key_path, load_signing_key, public_bytes, signing_key
 
 AT = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 

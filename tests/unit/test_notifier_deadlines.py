@@ -7,7 +7,7 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from domain.schedule import Schedule
-from services.network_view import NetworkView
+from services.common.network_view import NetworkView
 from services.notifier.deadlines import overdue, passed, reminding
 from services.notifier.received import Received
 

@@ -17,11 +17,11 @@ from domain.delivery import EMAIL, NATS, Delivery
 from domain.errors import NotFound
 from domain.ids import NETWORK_ID, account_id, assignment_id
 from domain.schedule import Schedule
+from services.common.plan_file import Plan, load_plan
 from services.notifier.book import AlertBook
 from services.notifier.service import NotifierService
 from services.notifier.settings import Channels
 from services.notifier.store import AlertStore
-from services.plan_file import Plan, load_plan
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -316,7 +316,7 @@ def test_after_a_long_outage_each_person_gets_one_digest(clock: FixedClock):
 
 
 def test_state_survives_a_restart_from_the_same_file(tmp_path: Path, clock: FixedClock):
-    env = {"PERSISTENCE_MODULE": "services.durable_sqlite",
+    env = {"PERSISTENCE_MODULE": "services.common.durable_sqlite",
            "NOTIFIER_SQLITE_DBNAME": str(tmp_path / "notifier.sqlite")}
     service = notifier(clock, AlertStore(env=env))
     clock.set(THURSDAY_1400)

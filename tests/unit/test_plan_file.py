@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from domain.errors import InvalidInput
-from services.plan_file import Plan, PlanError, load_plan, parse_plan
+from services.common.plan_file import Plan, PlanError, load_plan, parse_plan
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 

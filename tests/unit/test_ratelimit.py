@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.clock import FixedClock
-from services.ratelimit import SignInLimiter, TooManyAttempts
+from services.intake.ratelimit import SignInLimiter, TooManyAttempts
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 ADDRESS = "203.0.113.7"

@@ -10,7 +10,7 @@ import nats.errors
 import pytest
 
 from domain.errors import DomainError
-from services.rpc_client import RpcClient
+from services.common.rpc_client import RpcClient
 
 
 @dataclass

@@ -8,9 +8,9 @@ import pytest
 
 from domain.periods import Period
 from domain.schedule import Schedule
-from services.web.casework import as_of_instant, read_vi
-from services.web.due import countdown_vi, week_label, when_vi
-from services.web.site import Refused
+from services.intake.web.casework import as_of_instant, read_vi
+from services.intake.web.due import countdown_vi, week_label, when_vi
+from services.intake.web.site import Refused
 
 
 @pytest.mark.parametrize(("delta", "said"), [

@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import InvalidInput
 from domain.report_content import parse_submission
-from services.web.report_form import QUICK_SUMMARY, from_fields, from_report, said
+from services.intake.web.report_form import QUICK_SUMMARY, from_fields, from_report, said
 
 
 def posted(**fields: str) -> dict[str, str]:
