@@ -56,3 +56,14 @@ class Unavailable(DomainError):
     """A service this answer needs is not answering (yet); trying again later may work."""
 
     status = 503
+
+
+class Busy(Unavailable):
+    """A write lost a race it may win on a second try: 503 with Retry-After, not a 409."""
+
+    def __init__(self, message: str, message_vi: str, retry_after: int = 1):
+        super().__init__("busy", message, message_vi)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

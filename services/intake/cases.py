@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,6 +59,24 @@ class CaseService:
         self.store = store
         self.directory = directory
         self.clock = clock
+        # One intake writes a store (RelayLock), so a lock in this process is enough for
+        # numbers without gaps or refusals; several intakes on one store need a sequence in
+        # the database instead.
+        self._numbering = threading.Lock()
+
+    def numbering(self, hot_spots: list[dict[str, Any]]) -> AbstractContextManager[None]:
+        """Held around `for_report` and the save of a report that opens cases: the next
+        number is read after the previous holder's commit, so concurrent writers never take
+        the same one. Reports that open none do not wait."""
+        if all("case_id" in spot for spot in hot_spots):
+            return nullcontext()
+        return self._numbered()
+
+    @contextmanager
+    def _numbered(self) -> Iterator[None]:
+        with self._numbering:
+            self.directory.refresh()
+            yield
 
     # -- from reports -------------------------------------------------------------------
     def for_report(self, account: AccountView, report_id: UUID, area_id: str,

@@ -11,7 +11,15 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from domain.clock import Clock
-from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from domain.errors import (
+    Busy,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from domain.ids import report_id
 from domain.periods import Period
 from domain.report import Report
@@ -143,37 +151,42 @@ class IntakeService:
             on_time = now < deadline
         unit_id = self.directory.unit_for_area(submission.area_id)
         for _attempt in range(_SAVE_ATTEMPTS):
-            cases = self.cases.for_report(account, rid, submission.area_id, unit_id,
-                                          submission.content["hot_spots"], now)
-            report = Report(
-                account_id=account.id,
-                idempotency_key=idempotency_key,
-                body_hash=body_hash,
-                kind=submission.kind,
-                period=None if submission.period is None else str(submission.period),
-                area_id=submission.area_id,
-                cadre_id=account.cadre_id,
-                unit_id=unit_id,
-                content=submission.content,
-                submitted_at=now,
-                device_time=submission.device_time,
-                deadline=deadline,
-                on_time=on_time,
-                case_ids=cases.numbers,
-            )
-            try:
-                recordings = self.store.save(report, *cases.aggregates)
-                break
-            except IntegrityError:
-                # Either the same key raced itself (the first one won: this is its replay),
-                # or another report took the case number or changed the case meanwhile.
-                winner: Report | None = self.store.find(rid)
-                if winner is not None:
-                    return self._replay(winner, body_hash)
-                self.directory.refresh()
+            # New case numbers are taken one writer at a time (CaseService.numbering).
+            with self.cases.numbering(submission.content["hot_spots"]):
+                cases = self.cases.for_report(account, rid, submission.area_id, unit_id,
+                                              submission.content["hot_spots"], now)
+                report = Report(
+                    account_id=account.id,
+                    idempotency_key=idempotency_key,
+                    body_hash=body_hash,
+                    kind=submission.kind,
+                    period=None if submission.period is None else str(submission.period),
+                    area_id=submission.area_id,
+                    cadre_id=account.cadre_id,
+                    unit_id=unit_id,
+                    content=submission.content,
+                    submitted_at=now,
+                    device_time=submission.device_time,
+                    deadline=deadline,
+                    on_time=on_time,
+                    case_ids=cases.numbers,
+                )
+                try:
+                    recordings = self.store.save(report, *cases.aggregates)
+                    break
+                except IntegrityError:
+                    pass
+            # Either the same key raced itself (the first one won: this is its replay),
+            # or another report changed a case this one joins meanwhile.
+            winner: Report | None = self.store.find(rid)
+            if winner is not None:
+                return self._replay(winner, body_hash)
+            self.directory.refresh()
         else:
-            raise Conflict("busy", "The report could not be saved, please retry",
-                           "Chưa lưu được báo cáo, vui lòng gửi lại")
+            # Only many reports joining one case at once come here: transient, not a conflict
+            # of the caller's making.
+            raise Busy("The report could not be saved yet, please retry",
+                       "Chưa lưu được báo cáo, vui lòng gửi lại sau giây lát")
         log.info("report_submitted", report_id=str(rid), area_id=report.area_id,
                  kind=report.kind, period=report.period, on_time=on_time)
         return Outcome(201, report.as_dict(), recordings[-1].notification.id, tuple(recordings))

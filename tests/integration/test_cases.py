@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 
 from tests.integration.conftest import System
@@ -155,3 +157,29 @@ async def _auditor(system: System) -> str:
         'name = "Kiểm tra viên"\n')
     apply_plan(system.runtime.store, system.runtime.directory, parse_plan(text), system.clock)
     return await system.token("auditor")
+
+
+async def test_concurrent_reports_that_open_cases_are_all_taken_with_distinct_numbers(
+        system: System):
+    # Given four cadres on four villages, each sending urgent reports with one hot spot
+    cadres = {"cb.thuanthanh.dongcoi": "thuan-thanh-dong-coi",
+              "cb.thuanthanh.dongho": "thuan-thanh-dong-ho",
+              "cb.tramlo.tramlo": "tram-lo-tram-lo",
+              "cb.tramlo.nghian": "tram-lo-nghi-an"}
+    tokens = {name: await system.token(name) for name in cadres}
+
+    async def send(name: str, n: int) -> httpx.Response:
+        return await system.submit(tokens[name], f"burst-{n}",
+                                   **urgent(area_id=cadres[name]))
+
+    # When they all submit at once, several rounds of twelve at a time
+    answers = []
+    for round_ in range(4):
+        answers += await asyncio.gather(*(send(name, round_ * 3 + i)
+                                          for name in cadres for i in range(3)))
+
+    # Then every one is stored (no 409 busy), and the case numbers run without gap or repeat
+    assert [r.status_code for r in answers] == [201] * len(answers), \
+        [r.text for r in answers if r.status_code != 201][:3]
+    numbers = sorted(n for r in answers for n in r.json()["case_ids"])
+    assert numbers == [f"VV-2026-{i:06d}" for i in range(1, len(answers) + 1)]
