@@ -202,7 +202,9 @@ class IntakeService:
                            "This Idempotency-Key was already used with a different report",
                            "Khoá chống gửi trùng này đã dùng cho một báo cáo khác",
                            "Idempotency-Key")
-        return Outcome(200, existing.as_dict(), None)
+        # Its own position, so the answer says whether it is on the stream now (a retry
+        # while NATS is down must not say `published: true`).
+        return Outcome(200, existing.as_dict(), self.store.positions(existing.id).get(1))
 
     def _can_read_area(self, account: AccountView, area_id: str) -> bool:
         if account.role in ("auditor", "admin") and account.unit_id is None:

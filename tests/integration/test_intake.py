@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import unicodedata
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -66,6 +67,7 @@ async def test_same_key_and_body_returns_the_same_report_with_200(system: System
     again = await system.submit(token, "w48-1", **weekly())
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["report_id"] == first.json()["report_id"]
+    assert again.json()["published"] is True
     assert system.position() == position
     submitted = [m for m in await stream_messages(system)
                  if m["envelope"]["type"] == "ReportSubmitted"]
@@ -248,6 +250,25 @@ async def test_events_stored_while_the_relay_was_down_are_published_once_on_rest
     assert len(msgs) == 1
     info = await system.nc.jetstream().stream_info(EVENTS_STREAM)
     assert info.state.messages == system.position()
+
+
+async def test_a_retry_while_the_stream_is_unreachable_says_it_is_not_published(
+    system: System,
+):
+    # Given a report stored while its publication cannot happen (the relay stopped)
+    relay = system.runtime.relay
+    assert relay is not None
+    relay.stop()
+    await asyncio.sleep(0.3)
+    system.runtime.settings = replace(system.runtime.settings, publish_wait_seconds=0.3)
+    token = await system.token(CADRE)
+    first = await system.submit(token, "w48-down", **weekly())
+    assert first.status_code == 201 and first.json()["published"] is False
+    # When the cadre's phone retries it with the same key
+    again = await system.submit(token, "w48-down", **weekly())
+    # Then the answer is the same report, and it still says the report is not on the stream
+    assert again.status_code == 200 and again.json()["report_id"] == first.json()["report_id"]
+    assert again.json()["published"] is False
 
 
 async def _submit_directly(system: System, token: str) -> int:
