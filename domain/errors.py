@@ -67,3 +67,29 @@ class Busy(Unavailable):
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class StorageFull(DomainError):
+    """The disk (or database) has no room: nothing was written; retry once space returns."""
+
+    status = 507
+
+    def __init__(self, retry_after: int = 60):
+        super().__init__("storage_full",
+                         "The server's storage is full: nothing was saved; retry later",
+                         "Máy chủ đã hết dung lượng lưu trữ nên chưa lưu được; "
+                         "đồng chí vui lòng gửi lại sau")
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class Internal(DomainError):
+    """Our fault, not the caller's: said in the same JSON shape as every refusal."""
+
+    status = 500
+
+    def __init__(self) -> None:
+        super().__init__("internal_error", "The server failed to handle this request",
+                         "Máy chủ gặp sự cố khi xử lý yêu cầu này; đồng chí vui lòng thử lại sau")

@@ -8,7 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import ApplicationRecorder, Notification, PersistenceError
+
+from domain.errors import StorageFull
+from services.common.storage import StorageWatch, is_storage_full
 
 DEFAULT_PERSISTENCE = "services.common.durable_sqlite"
 
@@ -28,6 +31,25 @@ class Store(Application[UUID]):
     """Every domain event of the network, in one global order (the notification log)."""
 
     name = "tinhhinh"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        dbname = self.env.get("SQLITE_DBNAME")
+        on_file = dbname and "sqlite" in self.env.get("PERSISTENCE_MODULE", "")
+        self.storage = StorageWatch(Path(dbname).parent if on_file and dbname else None)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save in one transaction; a lack of room is StorageFull (nothing written: the
+        transaction rolled back), remembered for /healthz until room returns."""
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except PersistenceError as err:
+            if is_storage_full(err):
+                self.storage.failed()
+                raise StorageFull() from err
+            raise
+        self.storage.succeeded()
+        return recordings
 
     @property
     def app_recorder(self) -> ApplicationRecorder:

@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from uuid import UUID
 
 import structlog
+from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
-from domain.errors import DomainError, InvalidInput, NotFound, Unauthenticated, Unavailable
+from domain.errors import (
+    DomainError,
+    Internal,
+    InvalidInput,
+    NotFound,
+    StorageFull,
+    Unauthenticated,
+    Unavailable,
+)
 from services.aggregator.scope import may_read_rollup
 from services.common.aggregator_client import AggregatorClient
 from services.common.notifier_client import NotifierClient
+from services.common.storage import is_storage_full
 from services.intake.audit.database import database_path
 from services.intake.audit.status import AuditStatus
 from services.intake.bootstrap import Runtime
@@ -111,6 +122,17 @@ def create_app(runtime: Runtime) -> FastAPI:
             "invalid_field", f"{loc}: {first.get('msg', 'invalid')}",
             f"{loc}: giá trị không hợp lệ", loc))
 
+    @app.exception_handler(PersistenceError)
+    @app.exception_handler(sqlite3.Error)
+    @app.exception_handler(OSError)
+    async def on_storage_error(_: Request, err: Exception) -> JSONResponse:
+        # A full disk is the caller's to retry later; anything else is ours, said in JSON.
+        if is_storage_full(err):
+            log.warning("storage_full", error=str(err))
+            return error_response(StorageFull())
+        log.error("storage_failed", exc_info=err)
+        return error_response(Internal())
+
     async def caller(authorization: str | None) -> AccountView:
         if not authorization or not authorization.lower().startswith("bearer "):
             raise Unauthenticated("missing_token", "A bearer token is required",
@@ -130,7 +152,9 @@ def create_app(runtime: Runtime) -> FastAPI:
                 answer = {"status": "unreachable"}
             health[name] = answer.get("status")
             if answer.get("status") != "ok":
-                health["status"] = "starting"
+                health["failing"].append(name)
+                if health["status"] == "ok":
+                    health["status"] = "starting"
         return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
     @app.get("/metrics", include_in_schema=False)

@@ -106,10 +106,14 @@ class Runtime:
     def health(self) -> dict[str, Any]:
         nats_ok = self.nc is not None and self.nc.is_connected
         relay_ok = self.relay is not None and self.relay.ready.is_set()
+        store = "storage_full" if self.store.storage.is_full() else "ok"
+        failing = [name for name, ok in (("nats", nats_ok), ("relay", relay_ok),
+                                         ("event_store", store == "ok")) if not ok]
         return {
-            "status": "ok" if nats_ok and relay_ok else "starting",
+            "status": "ok" if not failing else "starting" if store == "ok" else "failing",
+            "failing": failing,
             "nats": nats_ok,
-            "event_store": True,
+            "event_store": store,
             "relay": relay_ok,
             "relay_position": 0 if self.relay is None else self.relay.position,
             "store_position": self.store.last_position(),
