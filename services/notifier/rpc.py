@@ -47,9 +47,8 @@ def build_router(runtime: Runtime) -> NatsRouter:
     @router.subscriber("alerts.list", queue=QUEUE)
     async def list_alerts(msg: Any) -> dict[str, Any]:
         async def call(m: dict[str, Any]) -> Any:
-            alerts = await runtime.call(service.alerts_for, str(m.get("account_id", "")),
-                                        m.get("status"))
-            return {"alerts": alerts}
+            return await runtime.call(service.alerts_for, str(m.get("account_id", "")),
+                                      m.get("status"), m.get("limit"), m.get("cursor"))
         return await _answer(msg, call)
 
     @router.subscriber("alerts.ack", queue=QUEUE)

@@ -35,6 +35,7 @@ from domain.ladder import (
     worst,
 )
 from services.common.network_view import NetworkView
+from services.common.paging import newest_first
 from services.notifier.book import AlertBook
 from services.notifier.deadlines import Coverage, Due, missing, overdue, passed, reminding
 from services.notifier.digest import ESCALATED, RAISED, Notice, describe, digests, feed
@@ -286,8 +287,10 @@ class NotifierService:
         return len(deliveries)
 
     # -- people asking ---------------------------------------------------------------------
-    def alerts_for(self, account_id: str, status: str | None = None) -> list[dict[str, Any]]:
-        """The alerts addressed to one account, newest first; status open by default."""
+    def alerts_for(self, account_id: str, status: str | None = None, limit: object = None,
+                   cursor: str | None = None) -> dict[str, Any]:
+        """One page of the alerts addressed to one account, newest first (open by default):
+        ``{"alerts", "next_cursor", "total"}``, so no answer grows with the data."""
         wanted = status or "open"
         if wanted != "all" and wanted not in STATUSES:
             raise InvalidInput("invalid_status",
@@ -297,8 +300,9 @@ class NotifierService:
         tz = self.view.schedule().tz
         alerts = [a for a in self.book.addressed_to(_account(account_id))
                   if wanted == "all" or a.status == wanted]
-        alerts.sort(key=lambda a: (a.escalated_at or a.raised_at, a.raised_at), reverse=True)
-        return [describe(self.view, a, tz) for a in alerts]
+        page = newest_first(alerts, _newest, limit, cursor)
+        return {"alerts": [describe(self.view, a, tz) for a in page.items],
+                "next_cursor": page.next_cursor, "total": page.total}
 
     def acknowledge(self, account_id: str, raw_alert_id: str) -> dict[str, Any]:
         """Acknowledge an alert addressed to the account; anyone else is told it is not there."""
@@ -380,3 +384,10 @@ def _account(account_id: str) -> str:
     except ValueError:
         raise InvalidInput("invalid_account_id", "account_id must be a UUID",
                            "Mã tài khoản (account_id) không hợp lệ", "account_id") from None
+
+
+def _newest(alert: Alert) -> tuple[str, str, str]:
+    """Newest first: by the last escalation or the raising, then the raising, then the id
+    (unique, so a page's cursor names exactly one alert)."""
+    return ((alert.escalated_at or alert.raised_at).astimezone(UTC).isoformat(),
+            alert.raised_at.astimezone(UTC).isoformat(), str(alert.id))

@@ -240,9 +240,10 @@ def test_urgent_hot_spot_reaches_the_line_up_to_the_town_at_once_and_no_one_else
     [alert] = [a for a in quiet.book.alerts.values() if a.kind == HOT_SPOT]
     assert set(alert.recipients) == {uid("ld.ch.ho.dongcoi"), uid("ld.ccb.ho"),
                                      uid("ld.ccb.thixa"), uid("ld.bdv.thiuy")}
-    assert quiet.alerts_for(uid("ld.ccb.songho")) == []
-    assert quiet.alerts_for(uid("ld.bdv.tinhuy")) == []
-    assert [a["alert_id"] for a in quiet.alerts_for(uid("ld.ccb.ho"))] == [str(alert.id)]
+    assert quiet.alerts_for(uid("ld.ccb.songho"))["alerts"] == []
+    assert quiet.alerts_for(uid("ld.bdv.tinhuy"))["alerts"] == []
+    assert [a["alert_id"] for a in quiet.alerts_for(uid("ld.ccb.ho"))["alerts"]] == [
+        str(alert.id)]
 
 
 def test_unacknowledged_urgent_hot_spot_climbs_one_level_after_two_hours(
@@ -261,14 +262,15 @@ def test_unacknowledged_urgent_hot_spot_climbs_one_level_after_two_hours(
 def test_acknowledged_urgent_hot_spot_does_not_climb(quiet: NotifierService, clock: FixedClock):
     quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", clock.now(), kind="urgent", period=None,
                        hot_spots=[{"category": "land", "severity": "urgent", "title": "X"}]))
-    [alert] = quiet.alerts_for(uid("ld.ccb.thixa"))
+    [alert] = quiet.alerts_for(uid("ld.ccb.thixa"))["alerts"]
     acked = quiet.acknowledge(uid("ld.ccb.thixa"), alert["alert_id"])
     assert acked["status"] == "acknowledged" and acked["acknowledged_by"] == [uid("ld.ccb.thixa")]
     drain(quiet)
     clock.advance(timedelta(hours=3))
     quiet.sweep()
     assert sent_to(quiet) == Counter()
-    assert quiet.alerts_for(uid("ld.ccb.ho"), "acknowledged")[0]["alert_id"] == alert["alert_id"]
+    [seen] = quiet.alerts_for(uid("ld.ccb.ho"), "acknowledged")["alerts"]
+    assert seen["alert_id"] == alert["alert_id"]
 
 
 def test_high_hot_spot_tells_the_branch_and_the_commune(quiet: NotifierService):
@@ -343,3 +345,27 @@ def test_a_digest_whose_alerts_all_resolved_before_sending_is_cancelled(
     changes = [d.payload["change"] for d in quiet.outbox(NATS)
                if d.payload["area_id"] == "ho-dong-coi"]
     assert changes[-1] == "resolved"
+
+
+def test_a_leaders_alerts_come_in_bounded_pages_newest_first_each_once(
+        quiet: NotifierService, clock: FixedClock):
+    # Given 230 urgent hot spots reported one minute apart in one commune
+    for n in range(230):
+        clock.advance(timedelta(minutes=1))
+        quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", clock.now(), kind="urgent",
+                           period=None, hot_spots=[{"category": "land", "severity": "urgent",
+                                                    "title": f"Vụ {n}"}]))
+    # When the commune's leader reads them page by page
+    pages, cursor = [], None
+    while True:
+        page = quiet.alerts_for(uid("ld.ccb.ho"), "open", 100, cursor)
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # Then three pages of at most 100, every alert once, newest first, the total on each
+    assert [len(p["alerts"]) for p in pages] == [100, 100, 30]
+    assert {p["total"] for p in pages} == {230}
+    raised = [a["raised_at"] for p in pages for a in p["alerts"]]
+    assert len({a["alert_id"] for p in pages for a in p["alerts"]}) == 230
+    assert raised == sorted(raised, reverse=True)

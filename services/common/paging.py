@@ -1,0 +1,69 @@
+"""Keyset pages of a list sorted newest first: an opaque cursor names the last item seen, so
+items inserted meanwhile never shift a later page (no offsets)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from domain.errors import InvalidInput
+
+T = TypeVar("T")
+Key = tuple[str, ...]
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+_MAX_PARTS, _MAX_PART = 8, 200
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    total: int
+
+
+def encode_cursor(key: Key) -> str:
+    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Key:
+    """The key a cursor names; a cursor this server did not give is refused, naming it."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        key = None
+    if (not isinstance(key, list) or not 1 <= len(key) <= _MAX_PARTS
+            or not all(isinstance(part, str) and len(part) <= _MAX_PART for part in key)):
+        raise InvalidInput("invalid_cursor", "cursor is not one this server gave",
+                           "Con trỏ trang (cursor) không hợp lệ", "cursor")
+    return tuple(key)
+
+
+def check_limit(limit: object) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput("invalid_limit", f"limit must be an integer from 1 to {MAX_LIMIT}",
+                           f"limit phải là số nguyên từ 1 đến {MAX_LIMIT}", "limit")
+    return limit
+
+
+def newest_first(items: Sequence[T], key: Callable[[T], Key], limit: object = None,
+                 cursor: str | None = None) -> Page[T]:
+    """One page of `items` in descending `key` order, after `cursor` (keys must be unique:
+    end them with the item's id)."""
+    size = check_limit(limit)
+    ordered = sorted(items, key=key, reverse=True)
+    if cursor:
+        after = decode_cursor(cursor)
+        ordered = [item for item in ordered if key(item) < after]
+    chunk = ordered[:size]
+    more = len(ordered) > size
+    return Page(chunk, encode_cursor(key(chunk[-1])) if more and chunk else None, len(items))
