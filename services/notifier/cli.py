@@ -18,7 +18,7 @@ import nats
 import nats.errors
 
 from domain.errors import DomainError
-from services.common import wire
+from services.common import contracts, wire
 from services.common.natsd import wait_ready
 from services.common.network_view import NetworkView
 from services.common.settings import running_nats_url
@@ -26,7 +26,6 @@ from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 from services.notifier.deadlines import overdue
 from services.notifier.digest import REPORT_KINDS_VI, vn_time
 from services.notifier.received import Received
-from services.notifier.rpc import PREFIX
 from services.notifier.service import parse_at
 from services.notifier.settings import NotifierSettings
 
@@ -81,17 +80,15 @@ async def _from_nats(url: str, at: datetime, settings: NotifierSettings) -> list
         raise Unreachable(str(exc)) from exc
     nc = await nats.connect(url, allow_reconnect=False, name="tinhhinh-cli")
     try:
+        request = contracts.OVERDUE.encode(contracts.Overdue(at.isoformat()))
         try:
-            reply = await nc.request(f"{PREFIX}.overdue",
-                                     json.dumps({"at": at.isoformat()}).encode(),
-                                     timeout=RPC_TIMEOUT)
+            reply = await nc.request(contracts.OVERDUE.subject, request, timeout=RPC_TIMEOUT)
         except nats.errors.NoRespondersError:
             return await _from_stream(nc, at, settings)
         answer = json.loads(reply.data)
-        if answer.get("status") != 200:
-            error = answer.get("body", {}).get("error", {})
-            raise DomainError(str(error.get("code")), str(error.get("message")),
-                              str(error.get("message_vi")), error.get("field"))
+        refused = contracts.refusal_of(answer)
+        if refused is not None:
+            raise refused
         rows: list[dict[str, Any]] = answer["body"]
         return rows
     finally:
