@@ -18,11 +18,11 @@ import pytest
 
 from domain.errors import DomainError
 from domain.ids import account_id
+from services.cli import overdue_command
 from services.common import wire
 from services.common.natsd import free_port
 from services.common.notifier_client import NotifierClient
 from services.common.streams import ALERTS_STREAM
-from services.notifier import cli
 from services.notifier.bootstrap import Runtime, bootstrap
 from services.notifier.settings import Channels, NotifierSettings
 from tests.integration.conftest import VN, System
@@ -274,14 +274,14 @@ async def test_overdue_is_exact_to_the_second_over_rpc_and_cli(
     at = THURSDAY_1400.isoformat()
     monkeypatch.setenv("NATS_URL", system.nats_url)
     # With no notifier running the CLI reads the stream itself
-    assert await asyncio.to_thread(cli.overdue_command, home, at, True) == 0
+    assert await asyncio.to_thread(overdue_command, home, at, True) == 0
     from_stream = printed_json(capsys.readouterr().out)
     async with notifier(system, home, kinds=("weekly",)):
         answer = await rpc(system, "overdue", {"at": at})
         early = await rpc(system, "overdue", {"at": before})
         scoped = await rpc(system, "overdue", {"at": at,
                                                "account_id": str(account_id("ld.ccb.tramlo"))})
-        assert await asyncio.to_thread(cli.overdue_command, home, at, True) == 0
+        assert await asyncio.to_thread(overdue_command, home, at, True) == 0
         from_rpc = printed_json(capsys.readouterr().out)
     w48 = {(r["cadre_id"], r["area_id"]) for r in answer["body"] if r["period"] == "2026-W48"}
     assert w48 == {("cb-thuan-thanh-dong-ho", "thuan-thanh-dong-ho"),
@@ -305,10 +305,10 @@ async def test_cli_without_nats_reads_the_store_and_refuses_a_bad_time(
     monkeypatch.setenv("NATS_URL", f"nats://127.0.0.1:{free_port()}")
     (home / "notifier.toml").write_text('[notifier]\nexpected_kinds = ["weekly"]\n')
     at = THURSDAY_1400.isoformat()
-    assert await asyncio.to_thread(cli.overdue_command, home, at, False) == 0
+    assert await asyncio.to_thread(overdue_command, home, at, False) == 0
     out = capsys.readouterr().out
     assert "Quá hạn lúc 14:00 thứ Năm, 26/11/2026: 8 báo cáo chưa gửi" in out
-    assert await asyncio.to_thread(cli.overdue_command, home, "thursday", True) == 2
+    assert await asyncio.to_thread(overdue_command, home, "thursday", True) == 2
     assert "ISO 8601" in capsys.readouterr().err
 
 
