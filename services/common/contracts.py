@@ -48,10 +48,8 @@ ErrorReply = Reply[Refusal]
 
 
 def error_reply(err: DomainError) -> ErrorReply:
-    body = err.as_dict()
     return {"status": err.status, "body": {"error": ErrorBody(
-        code=str(body["code"]), message=str(body["message"]),
-        message_vi=str(body["message_vi"]), field=body["field"])}}
+        code=err.code, message=err.message, message_vi=err.message_vi, field=err.field)}}
 
 
 def refusal_of(reply: object) -> DomainError | None:
@@ -126,7 +124,7 @@ def rollup_format(value: str) -> RollupFormat:
 
 @dataclass(frozen=True)
 class GetRollup:
-    """The caller has checked scope (domain's may-read rule) before it asks."""
+    """The caller has checked that the one it asks for may read that unit's rollup."""
 
     unit_id: str
     period: str
