@@ -11,6 +11,7 @@ from uuid import NAMESPACE_OID, uuid5
 
 from domain.clock import SystemClock
 from domain.errors import DomainError
+from services.common.network_view import NetworkView
 from services.common.settings import (
     DEFAULT_HTTP_PORT,
     DEFAULT_NATS_PORT,
@@ -18,6 +19,7 @@ from services.common.settings import (
     resolve_home,
     running_nats_url,
 )
+from services.notifier.received import Received
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -187,6 +189,32 @@ def _cmd_case_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def overdue_command(home: Path, at: str, as_json: bool) -> int:
+    """`tinhhinh overdue`: the notifier's answer; with no NATS, its rule over the home's store."""
+    from services.notifier.cli import overdue_command as notifier_overdue
+
+    return notifier_overdue(home, at, as_json, _network_and_reports)
+
+
+def _network_and_reports(home: Path) -> tuple[NetworkView, Received]:
+    """The network and the reports received, read from the event store: the intake's store,
+    the notifier's rule, joined here so that neither service imports the other."""
+    from services.common.store import open_store
+    from services.intake.directory import Directory
+
+    store = open_store(home)
+    try:
+        directory = Directory(store)
+        directory.refresh()
+        received = Received()
+        for r in directory.reports():
+            if r.period is not None:
+                received.add(r.kind, r.period, r.cadre_id, r.area_id, r.submitted_at)
+        return directory.view, received
+    finally:
+        store.close()
+
+
 def _cmd_replay(args: argparse.Namespace) -> int:
     import os
 
@@ -245,8 +273,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "replay":
             return _cmd_replay(args)
         if args.command == "overdue":
-            from services.notifier.cli import overdue_command
-
             return overdue_command(resolve_home(args.home), args.at, args.json)
         if args.command == "case":
             return _cmd_case_history(args)

@@ -15,10 +15,12 @@ from nats.aio.client import Client as NATS
 from domain.clock import Clock, SystemClock
 from services.aggregator.consumer import Acker, Consumer, ConsumerSettings, ack
 from services.aggregator.projection import Projector
+from services.aggregator.rpc import start_rpc
 from services.aggregator.schema import connect, path_in
 from services.aggregator.service import RollupService
+from services.common import contracts
 from services.common.aio import stop_tasks
-from services.common.runner import drain, stop_broker
+from services.common.runner import drain, stop_broker, wait_until_answering
 from services.common.settings import Settings
 from services.common.streams import declare_streams
 
@@ -44,10 +46,6 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        # faststream is only needed once running
-        from services.aggregator.rpc import HEALTH, start_rpc
-        from services.common.runner import wait_until_answering
-
         try:
             self.db = await connect(self.path)
             self.projector = Projector(self.db)
@@ -60,8 +58,9 @@ class Runtime:
             await declare_streams(self.nc.jetstream())
             self.consumer = Consumer(self.nc, self.projector, self.consumer_settings, self.acker)
             self._tasks.append(asyncio.create_task(self.consumer.run(), name="aggregator"))
-            self.broker = await start_rpc(self)
-            await wait_until_answering(self.nc, HEALTH, within=5.0, attempt=0.5)
+            self.broker = await start_rpc(self.settings.nats_url, self.service, self.health)
+            await wait_until_answering(self.nc, contracts.AGGREGATOR_HEALTH.subject, within=5.0,
+                                       attempt=0.5)
         except BaseException:
             await self.stop()
             raise

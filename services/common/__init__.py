@@ -1,1 +1,2 @@
-"""What every service shares: settings, the event store, the wire, streams, RPC clients."""
+"""What every service shares: settings, the event store, the wire, streams, RPC contracts and
+clients."""

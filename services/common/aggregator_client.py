@@ -1,4 +1,4 @@
-"""The intake's side of the aggregator's NATS request/reply (services/aggregator/rpc.py)."""
+"""The aggregator seen from the intake: its NATS request/reply (contracts.ROLLUPS_GET, …)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from typing import Any
 
 from nats.aio.client import Client as NATS
 
+from services.common import contracts
+from services.common.contracts import Empty, GetRollup, RollupReply, rollup_format
 from services.common.rpc_client import RpcClient
-
-ROLLUPS_GET = "tinhhinh.rpc.v1.rollups.get"
-HEALTH = "tinhhinh.rpc.v1.aggregator.health"
 
 
 class AggregatorClient:
@@ -21,11 +20,11 @@ class AggregatorClient:
                              message_vi="Dịch vụ tổng hợp chưa sẵn sàng, vui lòng thử lại sau",
                              timeout=timeout)
 
-    async def rollup(self, unit_id: str, period: str, fmt: str = "json") -> dict[str, Any]:
-        """The whole reply: ``body`` (json), ``html``, or ``docx`` (base64) and ``filename``."""
-        return await self.rpc.request(ROLLUPS_GET, {"unit_id": unit_id, "period": period,
-                                                    "format": fmt})
+    async def rollup(self, unit_id: str, period: str, fmt: str = "json") -> RollupReply:
+        """The whole reply: ``body`` (json), ``html``, or ``docx`` (base64) and ``filename``;
+        an unknown `fmt` is refused here as the aggregator would refuse it."""
+        request = GetRollup(unit_id, period, rollup_format(fmt))
+        return await self.rpc.call(contracts.ROLLUPS_GET, request)
 
     async def health(self) -> dict[str, Any]:
-        body: dict[str, Any] = (await self.rpc.request(HEALTH, {}))["body"]
-        return body
+        return (await self.rpc.call(contracts.AGGREGATOR_HEALTH, Empty()))["body"]

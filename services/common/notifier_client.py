@@ -7,8 +7,16 @@ from uuid import UUID
 
 from nats.aio.client import Client as NatsClient
 
+from services.common import contracts
+from services.common.contracts import (
+    AckAlert,
+    Alerts,
+    Empty,
+    ListAlerts,
+    Overdue,
+    OverdueRow,
+)
 from services.common.rpc_client import RpcClient
-from services.notifier.rpc import PREFIX
 
 
 class NotifierClient:
@@ -20,28 +28,20 @@ class NotifierClient:
                              message_vi="Dịch vụ cảnh báo chưa sẵn sàng, vui lòng thử lại sau",
                              timeout=timeout)
 
-    async def _request(self, name: str, body: dict[str, Any]) -> Any:
-        return (await self.rpc.request(f"{PREFIX}.{name}", body))["body"]
-
-    async def alerts(self, account_id: UUID, status: str = "open") -> list[dict[str, Any]]:
-        body = await self._request("alerts.list", {"account_id": str(account_id),
-                                                   "status": status})
-        alerts: list[dict[str, Any]] = body["alerts"]
-        return alerts
+    async def alerts(self, account_id: UUID, status: str = "open", limit: int | None = None,
+                     cursor: str | None = None) -> Alerts:
+        """One page of the account's alerts (``{"alerts", "next_cursor", "total"}``)."""
+        request = ListAlerts(str(account_id), status, limit, cursor)
+        return (await self.rpc.call(contracts.ALERTS_LIST, request))["body"]
 
     async def ack(self, account_id: UUID, alert_id: str) -> dict[str, Any]:
-        alert: dict[str, Any] = await self._request(
-            "alerts.ack", {"account_id": str(account_id), "alert_id": alert_id})
-        return alert
+        reply = await self.rpc.call(contracts.ALERTS_ACK, AckAlert(str(account_id), alert_id))
+        return reply["body"]
 
-    async def overdue(self, at: str, account_id: UUID | None = None) -> list[dict[str, Any]]:
-        body: dict[str, Any] = {"at": at}
-        if account_id is not None:
-            body["account_id"] = str(account_id)
-        rows: list[dict[str, Any]] = await self._request("overdue", body)
-        return rows
+    async def overdue(self, at: str, account_id: UUID | None = None) -> list[OverdueRow]:
+        request = Overdue(at, None if account_id is None else str(account_id))
+        return (await self.rpc.call(contracts.OVERDUE, request))["body"]
 
     async def health(self) -> dict[str, Any]:
         """``{"status": "ok"|"starting", ...}``; raises the 503 DomainError if none answers."""
-        body: dict[str, Any] = await self._request("notifier.health", {})
-        return body
+        return (await self.rpc.call(contracts.NOTIFIER_HEALTH, Empty()))["body"]

@@ -1,19 +1,20 @@
-"""One NATS request/reply call to a sibling service (services/*/rpc.py), as an awaitable.
+"""One NATS request/reply call to a sibling service (services/common/contracts.py), awaited.
 
-The reply is ``{"status": int, "body": ...}``; a status other than 200 carries
-``body.error`` (code, message, message_vi, field) and comes back as the DomainError it
-names. No responder, or none in time, is the service's own 503 ``<service>_unavailable``.
+A reply with a 2xx status comes back whole; any other carries ``body.error`` (code,
+message, message_vi, field) and comes back as the DomainError it names. No responder, or
+none in time, is the service's own 503 ``<service>_unavailable``.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import nats.errors
 from nats.aio.client import Client as NatsClient
 
-from domain.errors import DomainError, Unavailable
+from domain.errors import Unavailable
+from services.common.contracts import Rep, Req, Rpc, refusal_of
 
 
 class RpcClient:
@@ -25,18 +26,21 @@ class RpcClient:
         self.timeout = timeout
         self._unavailable = (code, message, message_vi)
 
+    async def call(self, rpc: Rpc[Req, Rep], request: Req) -> Rep:
+        """The reply to `request` on `rpc`'s subject; a refusal is raised."""
+        return cast(Rep, await self._send(rpc.subject, rpc.encode(request)))
+
     async def request(self, subject: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """The whole reply when its status is 200; otherwise its error, raised."""
+        """The whole reply when its status is 2xx; otherwise its error, raised."""
+        return await self._send(subject, json.dumps(payload).encode())
+
+    async def _send(self, subject: str, data: bytes) -> dict[str, Any]:
         try:
-            msg = await self.nc.request(subject, json.dumps(payload).encode(),
-                                        timeout=self.timeout)
+            msg = await self.nc.request(subject, data, timeout=self.timeout)
         except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
             raise Unavailable(*self._unavailable) from None
         reply: dict[str, Any] = json.loads(msg.data)
-        if reply.get("status") == 200:
-            return reply
-        error = (reply.get("body") or {}).get("error") or {}
-        err = DomainError(str(error.get("code", "failed")), str(error.get("message", "")),
-                          str(error.get("message_vi", "")), error.get("field"))
-        err.status = int(reply.get("status", 500))
-        raise err
+        err = refusal_of(reply)
+        if err is not None:
+            raise err
+        return reply

@@ -45,6 +45,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 Auth = Annotated[str | None, Header(description="Bearer token")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the page before")]
 SUBMITTED = Counter("tinhhinh_reports_total", "Report submissions answered", ["status"])
 REFUSED = Counter("tinhhinh_refusals_total", "Requests refused", ["code"])
 
@@ -290,9 +291,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         return runtime.notifier
 
     @app.get("/api/v1/alerts")
-    async def list_alerts(authorization: Auth = None, status: str = "open") -> JSONResponse:
+    async def list_alerts(authorization: Auth = None, status: str = "open",
+                          limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
         account = await caller(authorization)
-        return JSONResponse({"alerts": await notifier().alerts(account.id, status)})
+        return JSONResponse(await notifier().alerts(account.id, status, limit, cursor))
 
     @app.post("/api/v1/alerts/{alert_id}/ack")
     async def ack_alert(alert_id: str, authorization: Auth = None) -> JSONResponse:
@@ -340,7 +342,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     deps.rollup = web_rollup
 
     async def web_alerts(account_id: UUID) -> list[dict[str, Any]]:
-        return await notifier().alerts(account_id)
+        return (await notifier().alerts(account_id))["alerts"]
 
     async def web_ack(account_id: UUID, alert_id: str) -> None:
         await notifier().ack(account_id, alert_id)

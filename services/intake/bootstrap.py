@@ -24,6 +24,7 @@ from services.intake.audit.chain import Sealer
 from services.intake.cases import CaseService
 from services.intake.directory import Directory
 from services.intake.relay import Relay, RelayLock
+from services.intake.rpc import start_rpc
 from services.intake.service import IntakeService
 from services.intake.tokens import TokenService, load_or_create_secret
 
@@ -51,8 +52,6 @@ class Runtime:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
-        from services.intake.rpc import start_rpc  # faststream is only needed once running
-
         # First: a second intake on the same store refuses to start (RelayBusy).
         self.relay_lock = RelayLock.for_home(self.settings.home)
         try:
@@ -78,7 +77,7 @@ class Runtime:
             log.warning("audit_sealer_unavailable", reason=self.audit_unavailable)
         else:
             self._tasks.append(asyncio.create_task(self.sealer.run(), name="audit-sealer"))
-        self.broker = await start_rpc(self)
+        self.broker = await start_rpc(self.settings.nats_url, self.service, self.publish)
         log.info("intake_started", nats_url=self.settings.nats_url, home=str(self.settings.home))
 
     def wake_relay(self) -> None:
@@ -86,6 +85,14 @@ class Runtime:
         before the relay has started; it reads from where it left off)."""
         if self.relay is not None:
             self.relay.wake()
+
+    async def publish(self, position: int) -> bool:
+        """Publish what was just stored, up to `position`, and wait (bounded) until it is on
+        the stream; False if it is not by then (the relay still publishes it later)."""
+        if self.relay is None:
+            return True
+        self.relay.wake()
+        return await self.relay.wait_published(position, self.settings.publish_wait_seconds)
 
     async def stop(self) -> None:
         if self.relay is not None:

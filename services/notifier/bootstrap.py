@@ -18,8 +18,9 @@ from nats.js import JetStreamContext
 from domain.clock import Clock, SystemClock
 from domain.delivery import EMAIL, WEBHOOK
 from domain.delivery import NATS as NATS_CHANNEL
+from services.common import contracts
 from services.common.aio import stop_tasks, wait_event
-from services.common.runner import drain, stop_broker
+from services.common.runner import drain, stop_broker, wait_until_answering
 from services.common.streams import declare_streams
 from services.notifier.book import AlertBook
 from services.notifier.channel import Sender
@@ -27,6 +28,7 @@ from services.notifier.consumer import EventConsumer
 from services.notifier.mailer import SmtpSender
 from services.notifier.outbox import Dispatcher
 from services.notifier.publisher import NatsPublisher
+from services.notifier.rpc import start_rpc
 from services.notifier.service import NotifierService
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import AlertStore, open_alert_store
@@ -63,11 +65,6 @@ class Runtime:
         return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
 
     async def start(self) -> None:
-        # faststream is only needed once running
-        from services.common.runner import wait_until_answering
-        from services.notifier.rpc import PREFIX as RPC_PREFIX
-        from services.notifier.rpc import start_rpc
-
         await self.call(self.service.book.load)
         self.nc = await nats.connect(self.settings.nats_url, name="tinhhinh-notifier",
                                      max_reconnect_attempts=-1, reconnect_time_wait=0.5)
@@ -89,8 +86,8 @@ class Runtime:
         self._spawn(self._schedule(), "scheduler")
         for channel, dispatcher in self.dispatchers.items():
             self._spawn(dispatcher.run(), f"outbox-{channel}")
-        self.broker = await start_rpc(self)
-        await wait_until_answering(self.nc, f"{RPC_PREFIX}.notifier.health", within=10.0,
+        self.broker = await start_rpc(s.nats_url, self.service, self.call, self.health)
+        await wait_until_answering(self.nc, contracts.NOTIFIER_HEALTH.subject, within=10.0,
                                    attempt=1.0)
         self.started = True
         log.info("notifier_started", nats_url=s.nats_url, home=str(s.home),

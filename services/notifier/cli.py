@@ -1,7 +1,8 @@
 """`tinhhinh overdue --at ISO_TIME [--json]`: what is overdue at an instant, computed.
 
 It asks the running notifier over NATS; with no notifier answering it computes the
-same list from the event stream, and with no NATS from the home's event store.
+same list from the event stream, and with no NATS from what the caller reads offline
+from the home's event store (the entry layer, services/cli.py: the store is the intake's).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import nats
 import nats.errors
 
 from domain.errors import DomainError
-from services.common import wire
+from services.common import contracts, wire
 from services.common.natsd import wait_ready
 from services.common.network_view import NetworkView
 from services.common.settings import running_nats_url
@@ -26,7 +28,6 @@ from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 from services.notifier.deadlines import overdue
 from services.notifier.digest import REPORT_KINDS_VI, vn_time
 from services.notifier.received import Received
-from services.notifier.rpc import PREFIX
 from services.notifier.service import parse_at
 from services.notifier.settings import NotifierSettings
 
@@ -34,11 +35,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 RPC_TIMEOUT = 30.0
 
 
+# The network and the reports received, read from the home's event store without NATS.
+Offline = Callable[[Path], tuple[NetworkView, Received]]
+
+
 class Unreachable(Exception):
     """No NATS server answers at the URL."""
 
 
-def overdue_command(home: Path, at: str, as_json: bool) -> int:
+def overdue_command(home: Path, at: str, as_json: bool, offline: Offline) -> int:
     """Print what is overdue at `at`; exit 0, 1 (failed) or 2 (usage) per CONTRACT."""
     try:
         instant = parse_at(at)
@@ -47,7 +52,7 @@ def overdue_command(home: Path, at: str, as_json: bool) -> int:
         return EXIT_USAGE
     try:
         settings = NotifierSettings.load(home)
-        rows = _rows(home, instant, settings)
+        rows = _rows(home, instant, settings, offline)
     except DomainError as err:
         print(f"{err.message_vi}\n{err.message}", file=sys.stderr)
         return EXIT_FAILED
@@ -61,7 +66,8 @@ def overdue_command(home: Path, at: str, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _rows(home: Path, at: datetime, settings: NotifierSettings) -> list[dict[str, Any]]:
+def _rows(home: Path, at: datetime, settings: NotifierSettings,
+          offline: Offline) -> list[dict[str, Any]]:
     url = os.environ.get("NATS_URL") or running_nats_url(home)
     if url is not None:
         try:
@@ -71,7 +77,8 @@ def _rows(home: Path, at: datetime, settings: NotifierSettings) -> list[dict[str
     events = home / "events.sqlite"
     if not events.exists() and not os.environ.get("PERSISTENCE_MODULE"):
         raise RuntimeError(f"tinhhinh is not running and {home} holds no event store")
-    return _from_store(home, at, settings)
+    view, received = offline(home)
+    return overdue(view, received, at, settings.kinds)
 
 
 async def _from_nats(url: str, at: datetime, settings: NotifierSettings) -> list[dict[str, Any]]:
@@ -81,17 +88,15 @@ async def _from_nats(url: str, at: datetime, settings: NotifierSettings) -> list
         raise Unreachable(str(exc)) from exc
     nc = await nats.connect(url, allow_reconnect=False, name="tinhhinh-cli")
     try:
+        request = contracts.OVERDUE.encode(contracts.Overdue(at.isoformat()))
         try:
-            reply = await nc.request(f"{PREFIX}.overdue",
-                                     json.dumps({"at": at.isoformat()}).encode(),
-                                     timeout=RPC_TIMEOUT)
+            reply = await nc.request(contracts.OVERDUE.subject, request, timeout=RPC_TIMEOUT)
         except nats.errors.NoRespondersError:
             return await _from_stream(nc, at, settings)
         answer = json.loads(reply.data)
-        if answer.get("status") != 200:
-            error = answer.get("body", {}).get("error", {})
-            raise DomainError(str(error.get("code")), str(error.get("message")),
-                              str(error.get("message_vi")), error.get("field"))
+        refused = contracts.refusal_of(answer)
+        if refused is not None:
+            raise refused
         rows: list[dict[str, Any]] = answer["body"]
         return rows
     finally:
@@ -117,23 +122,6 @@ async def _from_stream(nc: Any, at: datetime,
         finally:
             await sub.unsubscribe()
     return overdue(view, received, at, settings.kinds)
-
-
-def _from_store(home: Path, at: datetime, settings: NotifierSettings) -> list[dict[str, Any]]:
-    from services.common.store import open_store
-    from services.intake.directory import Directory
-
-    store = open_store(home)
-    try:
-        directory = Directory(store)
-        directory.refresh()
-        received = Received()
-        for r in directory.reports():
-            if r.period is not None:
-                received.add(r.kind, r.period, r.cadre_id, r.area_id, r.submitted_at)
-        return overdue(directory.view, received, at, settings.kinds)
-    finally:
-        store.close()
 
 
 def _table(rows: list[dict[str, Any]], at: datetime) -> str:

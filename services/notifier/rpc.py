@@ -1,77 +1,62 @@
-"""NATS request/reply for the intake, which authenticates and passes the caller's account id.
+"""The notifier's NATS request/reply (services/common/contracts.py): alerts, overdue, readiness.
 
-Subjects (request JSON → reply ``{"status": <HTTP-like code>, "body": ...}``, errors as
-``{"error": {"code", "message", "message_vi", "field"}}``):
-``tinhhinh.rpc.v1.alerts.list`` ``{"account_id", "status"}`` → ``{"alerts": [...]}``;
-``tinhhinh.rpc.v1.alerts.ack`` ``{"account_id", "alert_id"}`` → the alert;
-``tinhhinh.rpc.v1.overdue`` ``{"at", "account_id"?}`` → CONTRACT's overdue list;
-``tinhhinh.rpc.v1.notifier.health`` ``{}`` → readiness.
+The intake has authenticated the caller and passes its account id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from faststream.nats import NatsBroker, NatsRouter
 
-from domain.errors import DomainError, InvalidInput
+from services.common import contracts
+from services.common.contracts import (
+    AckAlert,
+    Alerts,
+    Empty,
+    Health,
+    ListAlerts,
+    Overdue,
+    OverdueRow,
+    Reply,
+)
+from services.common.rpc_server import answer
 from services.common.runner import start_broker
-from services.notifier.service import parse_at
+from services.notifier.consumer import Call
+from services.notifier.service import NotifierService, parse_at
 
-if TYPE_CHECKING:
-    from services.notifier.bootstrap import Runtime
-
-PREFIX = "tinhhinh.rpc.v1"
 QUEUE = "tinhhinh-notifier"
 
 
-def _error(err: DomainError) -> dict[str, Any]:
-    return {"status": err.status, "body": {"error": err.as_dict()}}
+def build_router(service: NotifierService, call: Call,
+                 health: Callable[[], dict[str, Any]]) -> NatsRouter:
+    """`call` runs a service method on the service's own thread (the runtime's)."""
+    router = NatsRouter()
 
+    async def list_alerts(request: ListAlerts) -> Reply[Alerts]:
+        return {"status": 200, "body": await call(service.alerts_for, request.account_id,
+                                                  request.status, request.limit,
+                                                  request.cursor)}
 
-async def _answer(msg: Any, call: Callable[[dict[str, Any]], Awaitable[Any]]) -> dict[str, Any]:
-    if not isinstance(msg, dict):
-        return _error(InvalidInput("invalid_json", "The request must be a JSON object",
-                                   "Yêu cầu phải là một đối tượng JSON", "body"))
-    try:
-        return {"status": 200, "body": await call(msg)}
-    except DomainError as err:
-        return _error(err)
+    async def ack(request: AckAlert) -> Reply[dict[str, Any]]:
+        return {"status": 200, "body": await call(service.acknowledge, request.account_id,
+                                                  request.alert_id)}
 
+    async def overdue(request: Overdue) -> Reply[list[OverdueRow]]:
+        return {"status": 200, "body": await call(service.overdue, parse_at(request.at),
+                                                  request.account_id)}
 
-def build_router(runtime: Runtime) -> NatsRouter:
-    router = NatsRouter(prefix=f"{PREFIX}.")
-    service = runtime.service
+    async def ready(_: Empty) -> Health:
+        return {"status": 200, "body": health()}
 
-    @router.subscriber("alerts.list", queue=QUEUE)
-    async def list_alerts(msg: Any) -> dict[str, Any]:
-        async def call(m: dict[str, Any]) -> Any:
-            return await runtime.call(service.alerts_for, str(m.get("account_id", "")),
-                                      m.get("status"), m.get("limit"), m.get("cursor"))
-        return await _answer(msg, call)
-
-    @router.subscriber("alerts.ack", queue=QUEUE)
-    async def ack(msg: Any) -> dict[str, Any]:
-        async def call(m: dict[str, Any]) -> Any:
-            return await runtime.call(service.acknowledge, str(m.get("account_id", "")),
-                                      str(m.get("alert_id", "")))
-        return await _answer(msg, call)
-
-    @router.subscriber("overdue", queue=QUEUE)
-    async def overdue(msg: Any) -> dict[str, Any]:
-        async def call(m: dict[str, Any]) -> Any:
-            account = m.get("account_id")
-            return await runtime.call(service.overdue, parse_at(m.get("at")),
-                                      None if account is None else str(account))
-        return await _answer(msg, call)
-
-    @router.subscriber("notifier.health", queue=QUEUE)
-    async def health(msg: Any) -> dict[str, Any]:
-        return {"status": 200, "body": runtime.health()}
-
+    answer(router, contracts.ALERTS_LIST, QUEUE, list_alerts)
+    answer(router, contracts.ALERTS_ACK, QUEUE, ack)
+    answer(router, contracts.OVERDUE, QUEUE, overdue)
+    answer(router, contracts.NOTIFIER_HEALTH, QUEUE, ready)
     return router
 
 
-async def start_rpc(runtime: Runtime) -> NatsBroker:
-    return await start_broker(runtime.settings.nats_url, build_router(runtime))
+async def start_rpc(nats_url: str, service: NotifierService, call: Call,
+                    health: Callable[[], dict[str, Any]]) -> NatsBroker:
+    return await start_broker(nats_url, build_router(service, call, health))

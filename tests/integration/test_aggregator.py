@@ -20,7 +20,7 @@ from nats.aio.msg import Msg
 from services.aggregator import may_read_rollup
 from services.aggregator.bootstrap import Runtime, bootstrap
 from services.aggregator.consumer import DURABLE, ConsumerSettings, ack, sequence
-from services.aggregator.rpc import ROLLUPS_GET
+from services.common.contracts import ROLLUPS_GET
 from services.common.settings import Settings
 from services.common.streams import EVENTS_STREAM
 from tests.integration.conftest import VN, System
@@ -71,7 +71,7 @@ async def submit(system: System, who: tuple[str, str], key: str, **body: Any) ->
 
 
 async def ask(system: System, **request: Any) -> dict[str, Any]:
-    reply = await system.nc.request(ROLLUPS_GET, json.dumps(request).encode(), timeout=5)
+    reply = await system.nc.request(ROLLUPS_GET.subject, json.dumps(request).encode(), timeout=5)
     answer: dict[str, Any] = json.loads(reply.data)
     return answer
 

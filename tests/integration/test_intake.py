@@ -7,6 +7,7 @@ import json
 import unicodedata
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -222,6 +223,32 @@ async def test_nats_request_reply_has_the_same_semantics(system: System):
     bad = json.loads((await system.nc.request("tinhhinh.rpc.v1.reports.submit", json.dumps(
         {"token": "forged", "idempotency_key": "x", "report": weekly()}).encode(), timeout=5)).data)
     assert bad["status"] == 401
+
+
+async def test_a_malformed_nats_request_is_refused_by_field_and_records_nothing(system: System):
+    # Given a signed-in cadre and the store's position
+    token = await system.token(CADRE)
+    before = system.position()
+    request = {"token": token, "idempotency_key": "rpc-bad", "report": weekly()}
+
+    async def ask(data: bytes) -> dict[str, Any]:
+        reply = await system.nc.request("tinhhinh.rpc.v1.reports.submit", data, timeout=5)
+        answer: dict[str, Any] = json.loads(reply.data)
+        return answer
+
+    # When the request lacks a field, carries an unknown one, or is not JSON at all
+    missing = await ask(json.dumps({k: v for k, v in request.items() if k != "report"}).encode())
+    unknown = await ask(json.dumps({**request, "cadre_id": "cb-someone-else"}).encode())
+    garbage = await ask(b"\xff{")
+    # Then each is refused naming the field, in both languages, and nothing is recorded
+    errors = [(a["status"], a["body"]["error"]["code"], a["body"]["error"]["field"])
+              for a in (missing, unknown, garbage)]
+    assert errors == [(422, "missing_field", "report"), (422, "unknown_field", "cadre_id"),
+                      (422, "invalid_json", "body")]
+    assert all(a["body"]["error"]["message_vi"] for a in (missing, unknown, garbage))
+    assert system.position() == before
+    # and the subscriber goes on answering
+    assert (await ask(json.dumps(request).encode()))["status"] == 201
 
 
 async def test_events_stored_while_the_relay_was_down_are_published_once_on_restart(

@@ -18,11 +18,11 @@ import pytest
 
 from domain.errors import DomainError
 from domain.ids import account_id
+from services.cli import overdue_command
 from services.common import wire
 from services.common.natsd import free_port
 from services.common.notifier_client import NotifierClient
 from services.common.streams import ALERTS_STREAM
-from services.notifier import cli
 from services.notifier.bootstrap import Runtime, bootstrap
 from services.notifier.settings import Channels, NotifierSettings
 from tests.integration.conftest import VN, System
@@ -192,8 +192,9 @@ async def test_only_an_addressee_acknowledges_and_the_inbox_says_so(system: Syst
         assert refused.value.status == 404 and refused.value.message_vi
         acked = await client.ack(account_id("ld.ccb.thuanthanh"), alert["alert_id"])
         assert acked["status"] == "acknowledged"
-        assert await client.alerts(account_id("ld.ccb.thuanthanh")) == []
-        assert len(await client.alerts(account_id("ld.bdv.tinhuy"), "acknowledged")) == 1
+        assert (await client.alerts(account_id("ld.ccb.thuanthanh")))["alerts"] == []
+        acknowledged = await client.alerts(account_id("ld.bdv.tinhuy"), "acknowledged")
+        assert len(acknowledged["alerts"]) == 1 and acknowledged["total"] == 1
     with pytest.raises(DomainError) as down:
         await NotifierClient(system.nc, timeout=1).alerts(account_id("ld.bdv.tinhuy"))
     assert down.value.status == 503
@@ -274,14 +275,14 @@ async def test_overdue_is_exact_to_the_second_over_rpc_and_cli(
     at = THURSDAY_1400.isoformat()
     monkeypatch.setenv("NATS_URL", system.nats_url)
     # With no notifier running the CLI reads the stream itself
-    assert await asyncio.to_thread(cli.overdue_command, home, at, True) == 0
+    assert await asyncio.to_thread(overdue_command, home, at, True) == 0
     from_stream = printed_json(capsys.readouterr().out)
     async with notifier(system, home, kinds=("weekly",)):
         answer = await rpc(system, "overdue", {"at": at})
         early = await rpc(system, "overdue", {"at": before})
         scoped = await rpc(system, "overdue", {"at": at,
                                                "account_id": str(account_id("ld.ccb.tramlo"))})
-        assert await asyncio.to_thread(cli.overdue_command, home, at, True) == 0
+        assert await asyncio.to_thread(overdue_command, home, at, True) == 0
         from_rpc = printed_json(capsys.readouterr().out)
     w48 = {(r["cadre_id"], r["area_id"]) for r in answer["body"] if r["period"] == "2026-W48"}
     assert w48 == {("cb-thuan-thanh-dong-ho", "thuan-thanh-dong-ho"),
@@ -305,10 +306,10 @@ async def test_cli_without_nats_reads_the_store_and_refuses_a_bad_time(
     monkeypatch.setenv("NATS_URL", f"nats://127.0.0.1:{free_port()}")
     (home / "notifier.toml").write_text('[notifier]\nexpected_kinds = ["weekly"]\n')
     at = THURSDAY_1400.isoformat()
-    assert await asyncio.to_thread(cli.overdue_command, home, at, False) == 0
+    assert await asyncio.to_thread(overdue_command, home, at, False) == 0
     out = capsys.readouterr().out
     assert "Quá hạn lúc 14:00 thứ Năm, 26/11/2026: 8 báo cáo chưa gửi" in out
-    assert await asyncio.to_thread(cli.overdue_command, home, "thursday", True) == 2
+    assert await asyncio.to_thread(overdue_command, home, "thursday", True) == 2
     assert "ISO 8601" in capsys.readouterr().err
 
 
@@ -367,3 +368,38 @@ async def test_a_mail_server_down_for_ten_minutes_gets_each_message_once_when_ba
     finally:
         sink.stop()
     assert len(sink.messages) == len(set(sink.ids())) == len(LINE)
+
+
+async def test_alerts_over_http_come_in_pages_that_walk_every_alert_once(
+        system: System, home: Path):
+    async with notifier(system, home):
+        # Given three urgent hot spots, each alerting the commune's leader
+        token = await system.token(CADRE)
+        for n in range(3):
+            system.clock.advance(timedelta(minutes=1))
+            await system.submit(token, f"page-{n}", **urgent())
+        await eventually(lambda: _count(inbox(system, "ld.ccb.thuanthanh"), 3))
+        leader = {"Authorization": f"Bearer {await system.token('ld.ccb.thuanthanh')}"}
+        # When the leader reads them two at a time
+        first = (await system.client.get("/api/v1/alerts?status=open&limit=2",
+                                         headers=leader)).json()
+        second = (await system.client.get(
+            f"/api/v1/alerts?status=open&limit=2&cursor={first['next_cursor']}",
+            headers=leader)).json()
+        # Then two pages, newest first, every alert once, the total on each
+        assert (len(first["alerts"]), len(second["alerts"])) == (2, 1)
+        assert first["total"] == second["total"] == 3 and second["next_cursor"] is None
+        ids = [a["alert_id"] for a in first["alerts"] + second["alerts"]]
+        assert len(set(ids)) == 3
+        raised = [a["raised_at"] for a in first["alerts"] + second["alerts"]]
+        assert raised == sorted(raised, reverse=True)
+        # And a cursor or a limit it did not give is refused, naming it
+        bad_cursor = await system.client.get("/api/v1/alerts?cursor=abc", headers=leader)
+        too_many = await system.client.get("/api/v1/alerts?limit=501", headers=leader)
+        assert bad_cursor.status_code == 422
+        assert bad_cursor.json()["error"]["field"] == "cursor"
+        assert too_many.status_code == 422 and too_many.json()["error"]["field"] == "limit"
+
+
+async def _count(alerts: Awaitable[list[dict[str, Any]]], n: int) -> bool:
+    return len(await alerts) == n

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +16,10 @@ from domain.errors import InvalidInput, NotFound
 from domain.periods import Period
 from domain.schedule import Schedule
 from services.aggregator.calendar import Calendar
+from services.aggregator.rpc import rollup_reply
 from services.aggregator.service import RollupService
+from services.common.contracts import ROLLUPS_GET
+from services.common.rpc_server import respond
 from tests.unit.test_aggregator_projection import (
     DONG_COI,
     DONG_HO,
@@ -156,12 +162,19 @@ async def test_an_unknown_unit_is_not_found_and_a_bad_period_is_refused(model: M
         await model.rollup("ccb-tinh", "2026-W60")
     service = RollupService(model.reader, lambda: model.projector.network,
                             FixedClock(THURSDAY))
-    missing = await service.answer({"unit_id": "ccb-nowhere", "period": "2026-W48"})
+
+    async def answer(request: dict[str, str]) -> Any:
+        return await respond(ROLLUPS_GET, json.dumps(request).encode(),
+                             partial(rollup_reply, service))
+
+    missing = await answer({"unit_id": "ccb-nowhere", "period": "2026-W48"})
     assert missing["status"] == 404
     assert missing["body"]["error"]["code"] == "unit_not_found"
-    bad = await service.answer({"unit_id": "ccb-tinh", "period": "next week"})
+    bad = await answer({"unit_id": "ccb-tinh", "period": "next week"})
     assert (bad["status"], bad["body"]["error"]["field"]) == (422, "period")
-    fmt = await service.answer({"unit_id": "ccb-tinh", "period": "2026-W48", "format": "pdf"})
+    fmt = await answer({"unit_id": "ccb-tinh", "period": "2026-W48", "format": "pdf"})
     assert (fmt["status"], fmt["body"]["error"]["field"]) == (422, "format")
-    ok = await service.answer({"unit_id": "ccb-tinh", "period": "2026-W48"})
+    nameless = await answer({"unit_id": "", "period": "2026-W48"})
+    assert (nameless["status"], nameless["body"]["error"]["field"]) == (422, "unit_id")
+    ok = await answer({"unit_id": "ccb-tinh", "period": "2026-W48"})
     assert ok["status"] == 200 and ok["body"]["unit_id"] == "ccb-tinh"

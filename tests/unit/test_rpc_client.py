@@ -10,6 +10,7 @@ import nats.errors
 import pytest
 
 from domain.errors import DomainError
+from services.common import contracts
 from services.common.rpc_client import RpcClient
 
 
@@ -71,3 +72,16 @@ async def test_no_answer_is_the_services_503(failure: Exception) -> None:
         await client(Nc(failure)).request("a.b", {})
     assert (refused.value.status, refused.value.code) == (503, "thing_unavailable")
     assert refused.value.message_vi == "Dịch vụ chưa sẵn sàng"
+
+
+async def test_a_call_sends_the_contracts_request_and_returns_its_reply() -> None:
+    nc = Nc({"status": 200, "body": {"alerts": []}})
+    reply = await client(nc).call(contracts.ALERTS_LIST, contracts.ListAlerts("a-1", "all"))
+    assert reply == {"status": 200, "body": {"alerts": []}}
+    assert nc.sent == [("tinhhinh.rpc.v1.alerts.list", {"account_id": "a-1", "status": "all"},
+                        3.0)]
+
+
+async def test_a_201_reply_comes_back_whole() -> None:
+    nc = Nc({"status": 201, "body": {"report_id": "r"}})
+    assert (await client(nc).request("a.b", {}))["body"] == {"report_id": "r"}

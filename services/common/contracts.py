@@ -1,0 +1,215 @@
+"""Every NATS request/reply of the system: its subject, its strictly decoded request, its reply.
+
+Wire format, version 1 (``tinhhinh.rpc.v1.*``): the request is a JSON object with exactly the
+fields of its request class below (optional ones may be left out); the reply is
+``{"status": <HTTP-like code>, "body": ...}`` — a refusal's body is
+``{"error": {"code", "message", "message_vi", "field"}}``, as over HTTP. A request that is not
+a JSON object, lacks a required field, has one of the wrong type or one it does not know is
+refused with 422 and the field named. The rollup reply alone carries ``html`` or ``docx`` and
+``filename`` in place of ``body``. docs/api.md, docs/aggregator.md and docs/notifier.md say
+what each answer means.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar, cast, get_args
+
+from domain.errors import DomainError, InvalidInput
+from services.common.strict_json import Dataclass, decode_object, one_of
+
+PREFIX = "tinhhinh.rpc.v1"
+
+Req = TypeVar("Req", bound=Dataclass)
+Rep = TypeVar("Rep")
+B = TypeVar("B")
+
+
+# -- the envelope ---------------------------------------------------------------------------
+
+class ErrorBody(TypedDict):
+    code: str
+    message: str
+    message_vi: str
+    field: str | None
+
+
+class Refusal(TypedDict):
+    error: ErrorBody
+
+
+class Reply(TypedDict, Generic[B]):
+    status: int
+    body: B
+
+
+ErrorReply = Reply[Refusal]
+
+
+def error_reply(err: DomainError) -> ErrorReply:
+    return {"status": err.status, "body": {"error": ErrorBody(
+        code=err.code, message=err.message, message_vi=err.message_vi, field=err.field)}}
+
+
+def refusal_of(reply: object) -> DomainError | None:
+    """None for a 2xx reply; else the DomainError its body names, with the reply's status."""
+    answer = reply if isinstance(reply, dict) else {}
+    status = answer.get("status")
+    if isinstance(status, int) and 200 <= status < 300:
+        return None
+    body = answer.get("body")
+    error = (body.get("error") if isinstance(body, dict) else None) or {}
+    err = DomainError(str(error.get("code", "failed")), str(error.get("message", "")),
+                      str(error.get("message_vi", "")), error.get("field"))
+    err.status = status if isinstance(status, int) else 500
+    return err
+
+
+@dataclass(frozen=True)
+class Rpc(Generic[Req, Rep]):
+    """One subject: its request class (decoded strictly) and, as `Rep`, the reply it gets."""
+
+    name: str
+    request: type[Req]
+
+    @property
+    def subject(self) -> str:
+        return f"{PREFIX}.{self.name}"
+
+    def decode(self, data: bytes) -> Req:
+        """The request in `data`, or InvalidInput naming the field that is wrong."""
+        return decode_object(self.request, data)
+
+    def encode(self, request: Req) -> bytes:
+        """JSON, in field order; an optional field left at None is not sent."""
+        payload = {f.name: getattr(request, f.name) for f in fields(request)
+                   if not (f.default is None and getattr(request, f.name) is None)}
+        return json.dumps(payload).encode()
+
+
+# -- requests -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Empty:
+    """``{}``: a readiness probe asks nothing."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class SubmitReport:
+    token: str
+    idempotency_key: str
+    report: dict[str, Any]  # its content is the domain's to judge (domain/report_content.py)
+
+
+@dataclass(frozen=True)
+class GetReport:
+    token: str
+    report_id: str
+
+
+RollupFormat = Literal["json", "html", "docx"]
+
+
+def rollup_format(value: str) -> RollupFormat:
+    """`value` as a rollup format, refused as the aggregator would refuse it."""
+    return cast(RollupFormat, one_of("format", value, get_args(RollupFormat)))
+
+
+@dataclass(frozen=True)
+class GetRollup:
+    """The caller has checked that the one it asks for may read that unit's rollup."""
+
+    unit_id: str
+    period: str
+    format: RollupFormat = "json"
+
+    def __post_init__(self) -> None:
+        if not self.unit_id:
+            raise InvalidInput("invalid_field", "unit_id: must be a unit id",
+                               "unit_id: phải là mã đơn vị", "unit_id")
+
+
+@dataclass(frozen=True)
+class ListAlerts:
+    account_id: str
+    status: str | None = None  # open (the default), acknowledged, resolved or all
+    limit: int | None = None  # 1-500, default 100 (services/common/paging.py)
+    cursor: str | None = None  # next_cursor of the page before
+
+
+@dataclass(frozen=True)
+class AckAlert:
+    account_id: str
+    alert_id: str
+
+
+@dataclass(frozen=True)
+class Overdue:
+    at: str  # ISO 8601 with offset
+    account_id: str | None = None  # cut to what that account may see; None: everything
+
+
+# -- replies --------------------------------------------------------------------------------
+
+class Token(TypedDict):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class Alerts(TypedDict):
+    """One page, newest first; ``next_cursor`` asks for the next one (None: the last)."""
+
+    alerts: list[dict[str, Any]]
+    next_cursor: str | None
+    total: int
+
+
+class OverdueRow(TypedDict):
+    kind: str
+    period: str
+    cadre_id: str | None
+    area_id: str | None
+    unit_id: str | None
+    deadline: str
+
+
+class RollupReply(TypedDict):
+    """``body`` (json), ``html``, or ``docx`` (base64) with ``filename``: the one asked for."""
+
+    status: int
+    body: NotRequired[dict[str, Any]]
+    html: NotRequired[str]
+    docx: NotRequired[str]
+    filename: NotRequired[str]
+
+
+Health = Reply[dict[str, Any]]
+
+# -- the subjects ---------------------------------------------------------------------------
+
+# The intake (services/intake/rpc.py): the same use cases and answers as HTTP.
+AUTH_TOKEN: Rpc[SignIn, Reply[Token]] = Rpc("auth.token", SignIn)
+REPORTS_SUBMIT: Rpc[SubmitReport, Reply[dict[str, Any]]] = Rpc("reports.submit", SubmitReport)
+REPORTS_GET: Rpc[GetReport, Reply[dict[str, Any]]] = Rpc("reports.get", GetReport)
+
+# The aggregator (services/aggregator/rpc.py).
+ROLLUPS_GET: Rpc[GetRollup, RollupReply] = Rpc("rollups.get", GetRollup)
+AGGREGATOR_HEALTH: Rpc[Empty, Health] = Rpc("aggregator.health", Empty)
+
+# The notifier (services/notifier/rpc.py); the intake has authenticated the account.
+ALERTS_LIST: Rpc[ListAlerts, Reply[Alerts]] = Rpc("alerts.list", ListAlerts)
+ALERTS_ACK: Rpc[AckAlert, Reply[dict[str, Any]]] = Rpc("alerts.ack", AckAlert)
+OVERDUE: Rpc[Overdue, Reply[list[OverdueRow]]] = Rpc("overdue", Overdue)
+NOTIFIER_HEALTH: Rpc[Empty, Health] = Rpc("notifier.health", Empty)
+
+EVERY: tuple[Rpc[Any, Any], ...] = (AUTH_TOKEN, REPORTS_SUBMIT, REPORTS_GET, ROLLUPS_GET,
+                                    AGGREGATOR_HEALTH, ALERTS_LIST, ALERTS_ACK, OVERDUE,
+                                    NOTIFIER_HEALTH)
