@@ -62,11 +62,7 @@ def build_router(runtime: Runtime) -> NatsRouter:
                 msg.get("report"))
         except DomainError as err:
             return _error(err)
-        published = True
-        if outcome.position is not None and runtime.relay is not None:
-            runtime.relay.wake()
-            published = await runtime.relay.wait_published(
-                outcome.position, runtime.settings.publish_wait_seconds)
+        published = await runtime.publication.published(outcome.position, outcome.recordings)
         return {"status": outcome.status, "body": {**outcome.report, "published": published}}
 
     @router.subscriber("reports.get", queue=QUEUE)
