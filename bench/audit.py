@@ -45,9 +45,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.common.logconfig import configure_logging
 from services.common.store import open_store
-from services.intake.audit import Sealer, verify
 from services.intake.audit.canonical import BLOCK, ZERO, canonical, link
+from services.intake.audit.chain import Sealer
 from services.intake.audit.checkpoint import make_checkpoint
+from services.intake.audit.verify import verify
 
 GOAL_RATIO = 0.5
 WORKERS = max(1, min(os.cpu_count() or 1, 8))  # as `tinhhinh audit verify`

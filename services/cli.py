@@ -6,11 +6,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 from uuid import NAMESPACE_OID, uuid5
 
 from domain.clock import SystemClock
 from domain.errors import DomainError
+from services.common.demo import demo_logins, print_demo_logins
 from services.common.network_view import NetworkView
 from services.common.settings import (
     DEFAULT_HTTP_PORT,
@@ -107,36 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_audit_parser(sub)
     return parser
-
-
-def demo_logins() -> list[dict[str, Any]]:
-    """The demo plan's accounts with the areas each may report on now."""
-    from services.common.plan_file import load_plan
-    from services.up import DEMO_PLAN
-
-    plan = load_plan(DEMO_PLAN)
-    now = SystemClock().now()
-    cadre_unit = {c.id: c.unit for c in plan.cadres}
-    units = {u.id: u for u in plan.units}
-    out = []
-    for acc in plan.accounts:
-        unit_id = acc.unit or (cadre_unit.get(acc.cadre) if acc.cadre else None)
-        if acc.cadre:
-            area_ids = sorted({a.area for a in plan.assignments if a.cadre == acc.cadre
-                               and a.valid_from <= now
-                               and (a.valid_until is None or now < a.valid_until)})
-        else:
-            area_ids = list(units[unit_id].area_ids) if unit_id in units else []
-        out.append({"username": acc.username, "password": acc.password, "role": acc.role,
-                    "unit_id": unit_id, "cadre_id": acc.cadre, "area_ids": area_ids})
-    return out
-
-
-def print_demo_logins() -> None:
-    print("Tài khoản thử (mật khẩu chỉ dùng cho bản thử):")
-    for row in demo_logins():
-        where = ", ".join(row["area_ids"]) or row["unit_id"] or ""
-        print(f"  {row['role']:8} {row['username']:24} {row['password']:12} {where}")
 
 
 def _cmd_network_load(args: argparse.Namespace) -> int:

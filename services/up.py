@@ -15,6 +15,7 @@ from types import FrameType
 import structlog
 
 from domain.clock import SystemClock
+from services.common.demo import DEMO_PLAN, print_demo_logins
 from services.common.natsd import EmbeddedNats, die_with_parent_hook
 from services.common.plan_file import load_plan
 from services.common.settings import RUN_FILE
@@ -24,7 +25,6 @@ from services.intake.network_plan import apply_plan
 
 log = structlog.get_logger(__name__)
 
-DEMO_PLAN = Path(__file__).resolve().parents[1] / "plans" / "demo-thuan-thanh.toml"
 # The HTTP-serving intake first: `up` waits on its /healthz, which also asks the others.
 HTTP_SERVICE = "services.intake"
 BACKGROUND_SERVICES = ("services.aggregator", "services.notifier")
@@ -103,7 +103,6 @@ def run_up(home: Path, http_port: int, nats_port: int, demo: bool, host: str = "
             print("Đã nạp mạng lưới mẫu. Tài khoản thử: `tinhhinh demo accounts --json`",
                   flush=True)
         if demo:
-            from services.cli import print_demo_logins
             print_demo_logins()
         print("Nhấn Ctrl-C để dừng.", flush=True)
         while True:

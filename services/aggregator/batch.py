@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import aiosqlite
@@ -15,9 +15,6 @@ from services.aggregator import bulk
 from services.aggregator.facts import FACT_COLUMNS, SEVERITY_RANK, ReportFact
 from services.aggregator.network_index import NetworkIndex
 from services.aggregator.tally import Tally, contribution, flip
-
-if TYPE_CHECKING:
-    from services.aggregator.projection import Projector
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +28,14 @@ _HOT_SPOT_INSERT = (
     "submitted_at, rank, category, severity, title, description)"
 )
 _NETWORK_INSERT = "INSERT INTO network_events (seq, type, aggregate_id, data)"
+
+
+# Each area and its ancestors (NetworkIndex.ancestors), as area_ancestors stores them.
+AreaPaths = dict[str, tuple[str, ...]]
+
+
+def area_paths(network: NetworkIndex) -> AreaPaths:
+    return {a: network.ancestors(a) for a in network.view.areas}
 
 
 class Firsts:
@@ -142,31 +147,34 @@ class Batch:
             self.schedule_changed = True
 
     # -- in the transaction ------------------------------------------------------------
-    async def write(self, projector: Projector) -> None:
+    async def write(self, paths: AreaPaths) -> AreaPaths:
+        """Store the batch; `paths` are the area paths before it, the answer those after."""
         await bulk.insert(self.db, _NETWORK_INSERT, self.network_rows)
         await bulk.insert(self.db, _REPORT_INSERT, self.rows)
         await bulk.insert(self.db, _HOT_SPOT_INSERT, self.spots)
-        await self._settle(projector)
+        paths = await self._settle(paths)
         await self.tally.flush(self.db)
+        return paths
 
-    async def _settle(self, projector: Projector) -> None:
+    async def _settle(self, paths: AreaPaths) -> AreaPaths:
         """Bring stored rows in line with the network changes of this batch."""
         full = self.schedule_changed
         if self.areas_changed:
-            full = await self._rewrite_ancestors(projector) or full
+            moved, paths = await self._rewrite_ancestors(paths)
+            full = moved or full
         if full:
             await self._rederive_all()
         elif self.dirty_pairs:
             await self._rederive_pairs()
+        return paths
 
-    async def _rewrite_ancestors(self, projector: Projector) -> bool:
+    async def _rewrite_ancestors(self, old: AreaPaths) -> tuple[bool, AreaPaths]:
         """Store the area tree; True if an area that already had a place moved in it."""
-        old, new = projector.paths, projector.area_paths()
-        projector.paths = new
+        new = area_paths(self.network)
         await self.db.execute("DELETE FROM area_ancestors")
         await bulk.insert(self.db, "INSERT INTO area_ancestors (ancestor_id, area_id)",
                           [(up, area) for area, path in new.items() for up in path])
-        return any(new.get(area) != path for area, path in old.items())
+        return any(new.get(area) != path for area, path in old.items()), new
 
     async def _rederive_pairs(self) -> None:
         network = self.network

@@ -13,7 +13,7 @@ import aiosqlite
 import orjson
 import structlog
 
-from services.aggregator.batch import Batch, Firsts
+from services.aggregator.batch import AreaPaths, Batch, Firsts, area_paths
 from services.aggregator.network_index import NetworkIndex
 from services.aggregator.schema import DERIVED_TABLES, stored_position
 from services.common import wire
@@ -56,7 +56,7 @@ class Projector:
         self.db = db
         self.network = NetworkIndex()
         self.position = 0
-        self.paths: dict[str, tuple[str, ...]] = {}
+        self.paths: AreaPaths = {}
         # The store position of the last envelope prepared: the relay publishes in store
         # order, so an envelope at or below it was published twice (services/intake/relay.py).
         self._envelope = 0
@@ -66,14 +66,11 @@ class Projector:
     async def load(self) -> None:
         """Rebuild the in-memory network from the stored envelopes, without the stream."""
         self.network = await load_network(self.db)
-        self.paths = self.area_paths()
+        self.paths = area_paths(self.network)
         self.position = await stored_position(self.db)
         self._envelope = await stored_position(self.db, "envelope_position")
         self._stale = False
         self._firsts = Firsts()
-
-    def area_paths(self) -> dict[str, tuple[str, ...]]:
-        return {a: self.network.ancestors(a) for a in self.network.view.areas}
 
     async def check(self) -> None:
         """Raise if the file no longer holds what this process committed (a replay swapped it)."""
@@ -109,7 +106,7 @@ class Projector:
             work = await self._prepare(fresh)
             await self.db.execute("BEGIN IMMEDIATE")
             await self.check()
-            await work.write(self)
+            self.paths = await work.write(self.paths)
             await self.db.execute(
                 "UPDATE meta SET value = CASE key WHEN 'stream_seq' THEN ? ELSE ? END "
                 "WHERE key IN ('stream_seq', 'envelope_position')", (work.last, self._envelope))

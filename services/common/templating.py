@@ -1,4 +1,5 @@
-"""The one jinja2 Environment: templates/ on disk, autoescaping HTML, Vietnamese dates."""
+"""The one jinja2 Environment, for every service: templates/ on disk, autoescaped but for
+plain text, and the filters the templates use."""
 
 from __future__ import annotations
 
@@ -25,10 +26,15 @@ def vn_time(value: datetime | str | None, fmt: str = "%H:%M ngày %d/%m/%Y") -> 
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html", "htm", "xml", "j2"]),
+        # Everything is escaped (report text is typed by cadres, never trusted as HTML) but
+        # plain text, where "&" must reach an e-mail subject as "&", not "&amp;".
+        autoescape=select_autoescape(enabled_extensions=(), disabled_extensions=("txt.j2",),
+                                     default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # A template ending in a newline renders with it (a text body, a document).
+        keep_trailing_newline=True,
     )
     env.filters["vn_time"] = vn_time
     return env

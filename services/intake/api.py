@@ -8,7 +8,6 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
-from uuid import UUID
 
 import structlog
 from eventsourcing.persistence import PersistenceError
@@ -18,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
+from domain.case import STATUSES
 from domain.errors import (
     DomainError,
     Internal,
@@ -25,16 +25,13 @@ from domain.errors import (
     NotFound,
     StorageFull,
     Unauthenticated,
-    Unavailable,
 )
 from services.aggregator.scope import may_read_rollup
-from services.common.aggregator_client import AggregatorClient
-from services.common.notifier_client import NotifierClient
 from services.common.storage import is_storage_full
-from services.intake.audit.database import database_path
-from services.intake.audit.status import AuditStatus
+from services.common.templating import environment
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
+from services.intake.ports import Aggregator, Notifier
 from services.intake.web import mount_web
 
 log = structlog.get_logger(__name__)
@@ -144,9 +141,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def healthz() -> JSONResponse:
         health = await run_in_threadpool(runtime.health)
         # The services `tinhhinh up` started must answer too ("every consumer ready").
+        probes: dict[str, Aggregator | Notifier] = {"notifier": runtime.notifier,
+                                                     "aggregator": runtime.aggregator}
         for name in runtime.settings.required_services:
-            probe: Any = {"notifier": runtime.notifier,
-                          "aggregator": runtime.aggregator}.get(name)
+            probe = probes.get(name)
             try:
                 answer = await probe.health() if probe is not None else {"status": "missing"}
             except DomainError:
@@ -208,11 +206,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             return service.submit(account, idempotency_key, body)
 
         outcome = await run_in_threadpool(authenticate_and_submit)
-        published = True
-        if outcome.position is not None and runtime.relay is not None:
-            runtime.relay.offer(outcome.recordings)
-            published = await runtime.relay.wait_published(
-                outcome.position, runtime.settings.publish_wait_seconds)
+        published = await runtime.publication.published(outcome.position, outcome.recordings)
         SUBMITTED.labels(str(outcome.status)).inc()
         return JSONResponse({**outcome.report, "published": published},
                             status_code=outcome.status)
@@ -276,42 +270,33 @@ def create_app(runtime: Runtime) -> FastAPI:
             if not isinstance(body, dict):
                 raise InvalidInput("invalid_json", "The body must be a JSON object",
                                    "Nội dung gửi lên phải là một đối tượng JSON", "body")
-            return JSONResponse(await run_in_threadpool(action, account, case_id, body,
-                                                        idempotency_key))
+            case = await run_in_threadpool(action, account, case_id, body, idempotency_key)
+            await runtime.publication.all_published()
+            return JSONResponse(case)
         app.post(f"/api/v1/cases/{{case_id}}/{name}", name=f"case_{name}")(command)
 
     case_command("status", cases.change_status)
     case_command("handler", cases.assign_handler)
     case_command("notes", cases.add_note)
 
-    def notifier() -> NotifierClient:
-        if runtime.notifier is None:
-            raise Unavailable("unavailable", "The notifier is not reachable yet",
-                              "Chưa kết nối được dịch vụ cảnh báo, vui lòng thử lại sau")
-        return runtime.notifier
+    notifier, aggregator = runtime.notifier, runtime.aggregator
 
     @app.get("/api/v1/alerts")
     async def list_alerts(authorization: Auth = None, status: str = "open",
                           limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
         account = await caller(authorization)
-        return JSONResponse(await notifier().alerts(account.id, status, limit, cursor))
+        return JSONResponse(await notifier.alerts(account.id, status, limit, cursor))
 
     @app.post("/api/v1/alerts/{alert_id}/ack")
     async def ack_alert(alert_id: str, authorization: Auth = None) -> JSONResponse:
         account = await caller(authorization)
-        return JSONResponse(await notifier().ack(account.id, alert_id))
+        return JSONResponse(await notifier.ack(account.id, alert_id))
 
     @app.get("/api/v1/overdue")
     async def get_overdue(at: str, authorization: Auth = None) -> JSONResponse:
         # Scoped: a cadre sees their own, a leader their unit's scope, auditors everything.
         account = await caller(authorization)
-        return JSONResponse(await notifier().overdue(at, account.id))
-
-    def aggregator() -> AggregatorClient:
-        if runtime.aggregator is None:
-            raise Unavailable("unavailable", "The aggregator is not reachable yet",
-                              "Chưa kết nối được dịch vụ tổng hợp, vui lòng thử lại sau")
-        return runtime.aggregator
+        return JSONResponse(await notifier.overdue(at, account.id))
 
     @app.get("/api/v1/units/{unit_id}/rollups/{period}", response_model=None)
     async def get_rollup(request: Request, unit_id: str, period: str,
@@ -322,7 +307,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             raise NotFound("not_found", "unit not found", "Không tìm thấy đơn vị")
         fmt = format or ("html" if "text/html" in request.headers.get("accept", "")
                          else "json")
-        reply = await aggregator().rollup(unit_id, period, fmt)
+        reply = await aggregator.rollup(unit_id, period, fmt)
         if fmt == "html":
             return HTMLResponse(reply["html"])
         if fmt == "docx":
@@ -330,34 +315,10 @@ def create_app(runtime: Runtime) -> FastAPI:
                 "Content-Disposition": f'attachment; filename="{reply["filename"]}"'})
         return JSONResponse(reply["body"])
 
-    deps = mount_web(app, runtime).deps
-
-    async def web_rollup(unit_id: str, period: str) -> dict[str, Any] | None:
-        try:
-            body: dict[str, Any] = (await aggregator().rollup(unit_id, period))["body"]
-        except DomainError:
-            return None  # no rollup yet, or the aggregator is down: the page says "none"
-        return body
-
-    deps.rollup = web_rollup
-
-    async def web_alerts(account_id: UUID) -> list[dict[str, Any]]:
-        return (await notifier().alerts(account_id))["alerts"]
-
-    async def web_ack(account_id: UUID, alert_id: str) -> None:
-        await notifier().ack(account_id, alert_id)
-
-    deps.alerts, deps.ack = web_alerts, web_ack
-    try:
-        deps.audit_status = AuditStatus(database_path(runtime.store), runtime.clock)
-    except (NotImplementedError, ValueError) as err:  # not SQLite: docs/audit.md
-        log.warning("audit_status_unavailable", reason=str(err))
+    mount_web(app, runtime)
     return app
 
 
 def render_case_history(history: dict[str, Any]) -> str:
-    from domain.case import STATUSES
-    from services.common.templating import environment
-
     return environment().get_template("case_history.html.j2").render(
         history=history, statuses=STATUSES)

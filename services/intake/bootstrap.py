@@ -1,4 +1,10 @@
-"""The intake's composition root: the one place that builds its objects from settings."""
+"""The intake's composition root: the one place that builds its objects from settings.
+
+`bootstrap` builds everything the API, the web pages and the NATS handlers use; the
+clock, the store and the ports to the other services are parameters, so tests pass their
+own. `Runtime.start` only connects what was built (NATS, the relay, the audit sealer, the
+RPC handlers); nothing is wired in afterwards.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio.to_thread
-import nats
 import structlog
 from nats.aio.client import Client as NATS
-from nats.js import JetStreamContext
 
 from domain.clock import Clock, SystemClock
 from services.common.aggregator_client import AggregatorClient
@@ -20,99 +24,91 @@ from services.common.runner import drain, stop_broker
 from services.common.settings import Settings
 from services.common.store import Store, open_store
 from services.common.streams import declare_streams
+from services.intake.administration import Administration
 from services.intake.audit.chain import Sealer
+from services.intake.audit.database import database_path
+from services.intake.audit.status import AuditStatus
 from services.intake.cases import CaseService
 from services.intake.directory import Directory
+from services.intake.password_change import PasswordChange
+from services.intake.ports import Aggregator, AuditCheck, Notifier
+from services.intake.publication import Publication
+from services.intake.ratelimit import SignInLimiter
 from services.intake.relay import Relay, RelayLock
 from services.intake.rpc import start_rpc
 from services.intake.service import IntakeService
+from services.intake.sessions import SessionStore
 from services.intake.tokens import TokenService, load_or_create_secret
 
 log = structlog.get_logger(__name__)
 
+SESSIONS_FILE = "web.sqlite"
+
 
 @dataclass
 class Runtime:
+    """The intake's objects, built by `bootstrap`; `start` connects them, `stop` closes."""
+
     settings: Settings
     clock: Clock
     store: Store
     directory: Directory
     service: IntakeService
     cases: CaseService
-    nc: NATS | None = None
-    js: JetStreamContext | None = None
-    relay: Relay | None = None
-    sealer: Sealer | None = None
-    notifier: NotifierClient | None = None
-    aggregator: AggregatorClient | None = None
+    administration: Administration
+    password_change: PasswordChange
+    sessions: SessionStore
+    nc: NATS  # connected by `start`; the aggregator and notifier clients ride on it
+    relay: Relay
+    relay_lock: RelayLock
+    publication: Publication
+    aggregator: Aggregator
+    notifier: Notifier
+    # None when the store is not one SQLite file (docs/audit.md), with the reason why.
+    sealer: Sealer | None
+    audit_status: AuditCheck | None
+    audit_unavailable: str | None
     broker: Any = None
-    relay_lock: RelayLock | None = None
-    # Why there is no audit sealer (persistence other than SQLite: docs/audit.md), once started.
-    audit_unavailable: str | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         # First: a second intake on the same store refuses to start (RelayBusy).
-        self.relay_lock = RelayLock.for_home(self.settings.home)
         try:
             self.relay_lock.acquire()
         except Exception as err:
             log.error("intake_refused", reason=str(err))
             raise
-        self.nc = await nats.connect(
-            self.settings.nats_url, name="tinhhinh-intake",
-            max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+        await self.nc.connect(
+            self.settings.nats_url, name="tinhhinh-intake", max_reconnect_attempts=-1,
+            # nats-py annotates an int but sleeps any number: half a second between tries.
+            reconnect_time_wait=0.5,  # type: ignore[arg-type]
         )
-        self.js = self.nc.jetstream()
-        self.notifier = NotifierClient(self.nc)
-        self.aggregator = AggregatorClient(self.nc)
-        await declare_streams(self.js)
+        await declare_streams(self.relay.js)
         await asyncio.to_thread(self.directory.refresh)
-        self.relay = Relay(self.store, self.directory, self.js)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
-        try:
-            self.sealer = Sealer.for_store(self.store)
-        except (NotImplementedError, ValueError) as err:  # not SQLite: docs/audit.md
-            self.audit_unavailable = str(err)
-            log.warning("audit_sealer_unavailable", reason=self.audit_unavailable)
-        else:
+        if self.sealer is not None:
             self._tasks.append(asyncio.create_task(self.sealer.run(), name="audit-sealer"))
-        self.broker = await start_rpc(self.settings.nats_url, self.service, self.publish)
+        self.broker = await start_rpc(self.settings.nats_url, self.service,
+                                     self.publication.published)
         log.info("intake_started", nats_url=self.settings.nats_url, home=str(self.settings.home))
 
-    def wake_relay(self) -> None:
-        """New events are stored: publish them now, not at the relay's next poll (nothing
-        before the relay has started; it reads from where it left off)."""
-        if self.relay is not None:
-            self.relay.wake()
-
-    async def publish(self, position: int) -> bool:
-        """Publish what was just stored, up to `position`, and wait (bounded) until it is on
-        the stream; False if it is not by then (the relay still publishes it later)."""
-        if self.relay is None:
-            return True
-        self.relay.wake()
-        return await self.relay.wait_published(position, self.settings.publish_wait_seconds)
-
     async def stop(self) -> None:
-        if self.relay is not None:
-            self.relay.stop()
+        self.relay.stop()
         if self.sealer is not None:
             self.sealer.stop()
         await stop_tasks(self._tasks)
         self._tasks.clear()
-        if self.relay is not None:
-            await self.relay.join()  # no read of the store may outlive it
+        await self.relay.join()  # no read of the store may outlive it
         await stop_broker(self.broker)
-        await drain(self.nc)
+        if self.nc.is_connected or self.nc.is_reconnecting:
+            await drain(self.nc)
         await _threads_done()  # a request still running in a worker thread uses the store
         self.store.close()
-        if self.relay_lock is not None:
-            self.relay_lock.release()
+        self.relay_lock.release()
 
     def health(self) -> dict[str, Any]:
-        nats_ok = self.nc is not None and self.nc.is_connected
-        relay_ok = self.relay is not None and self.relay.ready.is_set()
+        nats_ok = self.nc.is_connected
+        relay_ok = self.relay.ready.is_set()
         store = "storage_full" if self.store.storage.is_full() else "ok"
         failing = [name for name, ok in (("nats", nats_ok), ("relay", relay_ok),
                                          ("event_store", store == "ok")) if not ok]
@@ -122,7 +118,7 @@ class Runtime:
             "nats": nats_ok,
             "event_store": store,
             "relay": relay_ok,
-            "relay_position": 0 if self.relay is None else self.relay.position,
+            "relay_position": self.relay.position,
             "store_position": self.store.last_position(),
             "audit_sealed_position": 0 if self.sealer is None else self.sealer.position,
             **self._audit_health(),
@@ -132,7 +128,8 @@ class Runtime:
         # Reported, not fatal: the reports flow without the seal (docs/audit.md, "Limits").
         if self.audit_unavailable is not None:
             return {"audit_sealer": "unavailable", "audit_sealer_reason": self.audit_unavailable}
-        return {"audit_sealer": "starting" if self.sealer is None else "running"}
+        running = any(task.get_name() == "audit-sealer" for task in self._tasks)
+        return {"audit_sealer": "running" if running else "starting"}
 
 
 async def _threads_done(within: float = 10.0) -> None:
@@ -148,13 +145,47 @@ async def _threads_done(within: float = 10.0) -> None:
 
 
 def bootstrap(
-    settings: Settings, clock: Clock | None = None, store: Store | None = None
+    settings: Settings,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    *,
+    aggregator: Aggregator | None = None,
+    notifier: Notifier | None = None,
+    audit_status: AuditCheck | None = None,
 ) -> Runtime:
+    """The intake, built; the ports default to the real services over the intake's NATS
+    connection, and the audit status to the verification of the store's own file."""
     clock = clock or SystemClock()
     store = store or open_store(settings.home)
     directory = Directory(store)
     tokens = TokenService(load_or_create_secret(settings.home), settings.token_ttl_seconds, clock)
+    limiter = SignInLimiter(clock)
     cases = CaseService(store, directory, clock)
-    service = IntakeService(store, directory, tokens, clock, cases)
-    return Runtime(settings=settings, clock=clock, store=store, directory=directory,
-                   service=service, cases=cases)
+    nc = NATS()
+    relay = Relay(store, directory, nc.jetstream())
+    sealer, audit_unavailable = _sealer(store)
+    if audit_status is None and sealer is not None:
+        audit_status = AuditStatus(sealer.db, clock)  # the same file the sealer seals
+    return Runtime(
+        settings=settings, clock=clock, store=store, directory=directory,
+        service=IntakeService(store, directory, tokens, clock, cases, limiter),
+        cases=cases,
+        administration=Administration(store, directory, clock),
+        password_change=PasswordChange(store, directory, limiter),
+        sessions=SessionStore(settings.home / SESSIONS_FILE, clock),
+        nc=nc, relay=relay, relay_lock=RelayLock.for_home(settings.home),
+        publication=Publication(store, relay, settings.publish_wait_seconds),
+        aggregator=aggregator or AggregatorClient(nc),
+        notifier=notifier or NotifierClient(nc),
+        sealer=sealer, audit_status=audit_status, audit_unavailable=audit_unavailable,
+    )
+
+
+def _sealer(store: Store) -> tuple[Sealer | None, str | None]:
+    """The audit sealer over the store's SQLite file, or why there is none."""
+    try:
+        db = database_path(store)
+    except (NotImplementedError, ValueError) as err:  # not SQLite: docs/audit.md
+        log.warning("audit_sealer_unavailable", reason=str(err))
+        return None, str(err)
+    return Sealer(db), None

@@ -3,7 +3,7 @@ as HTTP, the same answers."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 from fastapi.concurrency import run_in_threadpool
@@ -17,8 +17,9 @@ from services.intake.service import IntakeService
 
 QUEUE = "tinhhinh-intake"
 
-# Publishes what was stored up to a position; False if it is not on the stream in time.
-Publish = Callable[[int], Awaitable[bool]]
+# Publication.published: what a write stored, up to its position, is on the stream (False
+# if not in time).
+Publish = Callable[[int | None, Sequence[Any]], Awaitable[bool]]
 
 
 def build_router(service: IntakeService, publish: Publish) -> NatsRouter:
@@ -32,7 +33,7 @@ def build_router(service: IntakeService, publish: Publish) -> NatsRouter:
         account = await run_in_threadpool(service.authenticate, request.token)
         outcome = await run_in_threadpool(service.submit, account, request.idempotency_key,
                                           request.report)
-        published = True if outcome.position is None else await publish(outcome.position)
+        published = await publish(outcome.position, outcome.recordings)
         return {"status": outcome.status, "body": {**outcome.report, "published": published}}
 
     async def get(request: GetReport) -> Reply[dict[str, Any]]:

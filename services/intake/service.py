@@ -60,13 +60,14 @@ def _not_found(what: str, what_vi: str) -> NotFound:
 
 class IntakeService:
     def __init__(self, store: Store, directory: Directory, tokens: TokenService, clock: Clock,
-                 cases: CaseService, limiter: SignInLimiter | None = None):
+                 cases: CaseService, limiter: SignInLimiter):
         self.cases = cases
         self.store = store
         self.directory = directory
         self.tokens = tokens
         self.clock = clock
-        self.limiter = limiter or SignInLimiter(clock)
+        # The one limiter of the intake (bootstrap): password changes count toward it too.
+        self.limiter = limiter
 
     # -- identity -------------------------------------------------------------------
     def sign_in(self, username: object, password: object,

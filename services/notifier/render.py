@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Template
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+from services.common.templating import environment
 
-# HTML templates autoescape; plain-text ones must not, or "&" would reach a subject
-# line as "&amp;". Either way user text never becomes markup or a header.
-_ENV = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=True),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
 _KIND_VI = {"reminder": "nhắc hạn", "overdue": "quá hạn", "hot_spot": "điểm nóng"}
 
 
@@ -29,6 +20,10 @@ class Message:
     html: str
 
 
+def _template(name: str) -> Template:
+    return environment().get_template(name)
+
+
 def summary(items: list[dict[str, Any]]) -> str:
     """`2 quá hạn, 1 điểm nóng`: what a digest holds, in a few words."""
     counts = Counter(str(it["kind"]) for it in items)
@@ -37,7 +32,7 @@ def summary(items: list[dict[str, Any]]) -> str:
 
 def _subject(context: dict[str, Any]) -> str:
     # A subject is one header line whatever the data holds.
-    return " ".join(_ENV.get_template("alert_subject.txt.j2").render(context).split())[:250]
+    return " ".join(_template("alert_subject.txt.j2").render(context).split())[:250]
 
 
 def headline(item: dict[str, Any]) -> str:
@@ -53,6 +48,6 @@ def render(payload: dict[str, Any]) -> Message:
     subject = _subject(context)
     return Message(
         subject=subject,
-        text=_ENV.get_template("alert_body.txt.j2").render(context),
-        html=_ENV.get_template("alert_body.html.j2").render({**context, "subject": subject}),
+        text=_template("alert_body.txt.j2").render(context),
+        html=_template("alert_body.html.j2").render({**context, "subject": subject}),
     )

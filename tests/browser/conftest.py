@@ -22,8 +22,7 @@ from domain.clock import FixedClock
 from services.common.natsd import EmbeddedNats, free_port
 from services.common.settings import Settings
 from services.intake.api import create_app
-from services.intake.bootstrap import bootstrap
-from services.intake.web import WebDeps, web_deps
+from services.intake.bootstrap import Runtime, bootstrap
 from tests.integration.conftest import (  # noqa: F401 - fixtures, imported to be used here
     PASSWORD,
     THURSDAY_MORNING,
@@ -58,7 +57,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 class Served:
     url: str
     clock: FixedClock
-    deps: WebDeps
+    runtime: Runtime
 
     def api(self, method: str, path: str, token: str | None = None,
             **kwargs: Any) -> httpx.Response:
@@ -90,7 +89,7 @@ def served(home: Path, nats_server: EmbeddedNats) -> Iterator[Served]:  # noqa: 
         time.sleep(0.05)
     notifier = _NotifierThread(home, nats_server.url, clock)
     try:
-        yield Served(f"http://127.0.0.1:{port}", clock, web_deps(app))
+        yield Served(f"http://127.0.0.1:{port}", clock, runtime)
     finally:
         notifier.close()
         server.should_exit = True

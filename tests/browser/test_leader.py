@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from services.common.notifier_client import NotifierClient
 from tests.browser.conftest import Served, no_horizontal_scroll, shot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -57,7 +58,7 @@ def test_leader_sees_the_report_and_moves_its_case_on(phone: Any, served: Served
 
 
 def test_leader_acknowledges_an_alert(phone: Any, served: Served) -> None:
-    assert served.deps.alerts is not None and served.deps.ack is not None  # the notifier's
+    assert isinstance(served.runtime.notifier, NotifierClient)  # the real one, over NATS
     send_weekly(served)
     sign_in(phone, LEADER)
     inbox = phone.locator("#canh-bao")

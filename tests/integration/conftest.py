@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -80,12 +81,13 @@ class System:
 
 
 @asynccontextmanager
-async def running_system(home: Path, nats_url: str,
-                         clock: FixedClock | None = None) -> AsyncIterator[System]:
+async def running_system(home: Path, nats_url: str, clock: FixedClock | None = None,
+                         **overrides: Any) -> AsyncIterator[System]:
     """A started intake Runtime on `home`'s event store, with an HTTP client and a NATS client;
-    stopped on exit. The store is whatever the environment selects (services/common/store.py)."""
+    stopped on exit. The store is whatever the environment selects (services/common/store.py);
+    `overrides` (store, aggregator, notifier, audit_status) replace bootstrap's defaults."""
     clock = clock or FixedClock(THURSDAY_MORNING)
-    runtime = bootstrap(Settings(home=home, nats_url=nats_url), clock=clock)
+    runtime = bootstrap(Settings(home=home, nats_url=nats_url), clock=clock, **overrides)
     app = create_app(runtime)
     await runtime.start()
     assert runtime.relay is not None

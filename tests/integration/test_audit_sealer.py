@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from services.intake.audit import Sealer, sql, verify
+from services.intake.audit import sql
 from services.intake.audit.blocks import SealRefused
 from services.intake.audit.canonical import ZERO, canonical
+from services.intake.audit.chain import Sealer
 from services.intake.audit.database import connect_write
+from services.intake.audit.verify import verify
 from tests.integration.test_audit_tamper import save_notes, tamper
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from domain.clock import FixedClock
-from services.intake.audit import Sealer
+from services.intake.audit.chain import Sealer
 from services.intake.audit.status import AuditStatus
 from tests.integration.test_audit_tamper import save_notes
 

@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate, event
 
 from services.common.store import open_store
-from services.intake.audit import Checkpoint, Sealer, verify
 from services.intake.audit.canonical import chain
-from services.intake.audit.checkpoint import make_checkpoint
+from services.intake.audit.chain import Sealer
+from services.intake.audit.checkpoint import Checkpoint, make_checkpoint
+from services.intake.audit.verify import verify
 
 EVENTS = 1500  # 300 aggregates of 5 events: one checkpoint anchor (1024) and the root
 AT = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

@@ -47,9 +47,9 @@ async def test_leader_sees_this_weeks_reports_and_the_silent_branch(system: Syst
     assert "Hội Cựu chiến binh phường Thuận Thành" in page.text
     assert "Chi hội Cựu chiến binh khu phố Đông Côi</th><td class=\"num\">1/1" in page.text
     assert "Phạm Văn Toàn (Khu phố Đông Hồ)" in page.text  # silent, named
-    # Both hooks are wired by create_app; no aggregator or notifier runs here.
+    # The ports are the real aggregator and notifier clients, but neither service runs here.
     assert 'data-hook="rollup"' not in page.text
-    # The alerts hook is wired, but no notifier runs here: the page says so and still works.
+    # No notifier answers: the page says so and still works.
     assert "Dịch vụ cảnh báo chưa sẵn sàng" in page.text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
@@ -81,3 +82,33 @@ def test_settings_come_from_the_file_then_the_environment(tmp_path: Path):
     assert Channels().email_for("cb.a") is None
     with pytest.raises(ValueError):
         NotifierSettings.load(tmp_path, environ={"TINHHINH_NOTIFIER_KINDS": "daily"})
+
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+DIGESTS = {
+    # Every branch of the three templates: each kind alone, raised and escalated, and a
+    # digest of several with and without a link.
+    "hot_spot": {"name": "Nguyễn Văn A", "items": [item()], "base_url": None},
+    "reminder": {"name": "B", "base_url": "http://x", "items": [item(
+        kind="reminder", report_kind_vi="báo cáo tuần", period="2026-W48", hot_spots=[])]},
+    "overdue_escalated": {"name": "C", "base_url": None, "items": [item(
+        kind="overdue", step="escalated", period="2026-W48", hot_spots=[],
+        missing=[{"name": "Trần Văn B"}, {"name": "Lê Thị C"}])]},
+    "hot_spot_escalated": {"name": "D", "base_url": None, "items": [item(
+        step="escalated", hot_spots=[{"title": "T", "severity_vi": "cao", "category_vi": ""}])]},
+    "several": {"name": "E & F", "base_url": "http://x/?a=1&b=2", "items": [
+        item(), item(kind="overdue", period="2026-W48", missing=[{"name": "G"}], hot_spots=[]),
+        item(kind="reminder", step="escalated", period="2026-11", hot_spots=[])]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIGESTS))
+def test_a_digest_renders_as_its_stored_snapshot(name: str):
+    # Given a digest of each shape; when it is rendered; then subject, text and HTML are
+    # byte for byte the stored ones (regenerated only deliberately: UPDATE_SNAPSHOTS=1).
+    message = render(DIGESTS[name])
+    rendered = f"{message.subject}\n---\n{message.text}---\n{message.html}"
+    snapshot = SNAPSHOTS / f"notifier_digest_{name}.txt"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_bytes(rendered.encode())
+    assert rendered == snapshot.read_bytes().decode()  # bytes: a title keeps its "\r\n"

@@ -12,7 +12,6 @@ from starlette.datastructures import UploadFile
 
 from domain.errors import DomainError
 from services.common.plan_file import parse_plan
-from services.intake.administration import Administration
 from services.intake.network_plan import LoadResult, apply_plan
 from services.intake.web.admin_accounts import router as account_pages
 from services.intake.web.admin_assignments import router as assignment_pages
@@ -55,7 +54,7 @@ async def _plan_text(form: Any) -> str:
 def router(site: Site) -> APIRouter:
     r = APIRouter(route_class=WebRoute, include_in_schema=False)
     runtime = site.runtime
-    admin = Administration(runtime.store, runtime.directory, runtime.clock)
+    admin = runtime.administration
 
     def admin_page(request: Request, viewer: Any, *, status: int = 200, **context: Any) -> Response:
         accounts = admin.accounts(viewer.account)
@@ -96,7 +95,7 @@ def router(site: Site) -> APIRouter:
             return admin_page(request, viewer, status=err.status, plan_text=text,
                               error={"field": err.field, "message_vi": err.message_vi})
         if result.positions:
-            runtime.wake_relay()
+            await runtime.publication.published(result.positions[-1])
         log.info("web_plan_applied", by=viewer.account.username, changes=result.changes)
         return admin_page(request, viewer, result=result)
 

@@ -73,7 +73,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
                 lambda: admin.issue_account(viewer.account, **values))
         except DomainError as err:
             return new_page(request, viewer, status=err.status, error=_error(err), values=values)
-        runtime.wake_relay()
+        await runtime.publication.all_published()
         log.info("web_account_issued", by=viewer.account.username, username=issued.username)
         return password_page(request, viewer, issued, "issued")
 
@@ -87,7 +87,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
         viewer = await site.viewer(request, "admin")
         await site.form(request, viewer)
         issued = await run_in_threadpool(admin.reset_password, viewer.account, username)
-        runtime.wake_relay()
+        await runtime.publication.all_published()
         return password_page(request, viewer, issued, "reset")
 
     async def set_active(request: Request, username: str, active: bool) -> Response:
@@ -99,7 +99,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
             if err.status == 404:
                 raise
             return account_page(request, viewer, username, status=err.status, error=_error(err))
-        runtime.wake_relay()
+        await runtime.publication.all_published()
         done = ("mo-khoa" if active else "khoa") if changed else "khong-doi"
         return site.redirect(f"/quan-tri/tai-khoan/{username}?da_luu={done}")
 

@@ -106,7 +106,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
             started = await run_in_threadpool(record)
         except DomainError as err:
             return refused(request, viewer, err, values)
-        runtime.wake_relay()
+        await runtime.publication.all_published()
         return site.redirect(f"{PAGE}?da_luu=them#pc-{started.id}")
 
     @r.post(PAGE + "/{assignment_id}/ket-thuc")
@@ -128,7 +128,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
             if err.status == 404:
                 raise
             return refused(request, viewer, err, {"row": str(aid)})
-        runtime.wake_relay()
+        await runtime.publication.all_published()
         done = "khong-doi" if not ended.changed else "huy" if ended.cancelled else "ket-thuc"
         return site.redirect(f"{PAGE}?da_luu={done}#pc-{aid}")
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from domain.report_content import SEVERITIES
-from services.intake.web.deps import call
 from services.intake.web.due import area_name
 from services.intake.web.panels import audit_panel
 from services.intake.web.route import WebRoute
@@ -25,8 +24,8 @@ def router(site: Site) -> APIRouter:
         recent = await run_in_threadpool(runtime.cases.search, viewer.account, None, None,
                                          RECENT)
         verification = None
-        if site.deps.audit_status is not None:
-            raw = await call(site.deps.audit_status)
+        if runtime.audit_status is not None:  # None: the store is not one SQLite file
+            raw = await run_in_threadpool(runtime.audit_status)
             verification = {"known": False} if raw is None else {"known": True,
                                                                   **audit_panel(raw)}
         return site.page(request, viewer, "audit_home.html.j2", recent=recent,

@@ -110,6 +110,7 @@ def router(site: Site) -> APIRouter:
             history = await run_in_threadpool(runtime.cases.history, viewer.account, number)
             return case_page(request, viewer, history, status=err.status,
                              error=err.message_vi)
+        await runtime.publication.all_published()
         return site.redirect(f"/vu-viec/{number}?da_luu=1")
 
     return r

@@ -1,4 +1,5 @@
-"""Leadership: this week under my unit, open cases, and the rollup, alert and trend hooks."""
+"""Leadership: this week under my unit, open cases, the rollup and its trend (from the
+aggregator), and the alert inbox (from the notifier)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from domain.errors import DomainError
 from domain.periods import Cadence, Period
 from domain.report_content import ASSESSMENTS, CATEGORIES, SEVERITIES
 from services.intake.web.completeness import unit_week
-from services.intake.web.deps import call
 from services.intake.web.due import area_name, week_label, when_vi
 from services.intake.web.panels import alert_panel, rollup_panel, unit_name
 from services.intake.web.report_form import COUNTS
@@ -20,6 +20,7 @@ from services.intake.web.route import WebRoute
 from services.intake.web.site import Refused, Site, Viewer
 
 TREND_WEEKS = 12
+ALERTS_PER_PAGE = 20  # a phone screen or two; the rest a tap away ("Xem tiếp")
 
 
 def _unit(viewer: Viewer) -> str:
@@ -33,10 +34,11 @@ def router(site: Site) -> APIRouter:
     runtime = site.runtime
 
     async def rollup(unit_id: str, period: Period) -> dict[str, Any] | None:
-        if site.deps.rollup is None:
-            return None
-        raw = await call(site.deps.rollup, unit_id, str(period))
-        return None if raw is None else rollup_panel(runtime, raw)
+        try:
+            reply = await runtime.aggregator.rollup(unit_id, str(period))
+        except DomainError:
+            return None  # no rollup yet, or the aggregator is down: the page says "none"
+        return rollup_panel(runtime, reply["body"])
 
     async def trend(unit_id: str, period: Period) -> list[dict[str, Any]]:
         weeks = [period]
@@ -60,25 +62,27 @@ def router(site: Site) -> APIRouter:
         period = schedule.period_of(Cadence.WEEK, now)
         week = await run_in_threadpool(unit_week, runtime, viewer.account, unit_id, period, now)
         cases = await run_in_threadpool(runtime.cases.search, viewer.account, None, None, 200)
-        alerts, alerts_error = None, None
-        if site.deps.alerts is not None:
-            try:
-                raw_alerts = await call(site.deps.alerts, viewer.account.id)
-            except DomainError as exc:
-                # The notifier down must not take the whole dashboard with it.
-                alerts_error = exc.message_vi
-            else:
-                alerts = [alert_panel(runtime, a) for a in raw_alerts or []]
+        alerts, alerts_error, alerts_page = None, None, None
+        cursor = request.query_params.get("canh_bao") or None
+        try:
+            alerts_page = await runtime.notifier.alerts(viewer.account.id, "open",
+                                                        ALERTS_PER_PAGE, cursor)
+        except DomainError as exc:
+            # The notifier down (or a stale link) must not take the whole dashboard with it.
+            alerts_error = exc.message_vi
+        else:
+            alerts = [alert_panel(runtime, a) for a in alerts_page["alerts"]]
         return site.page(
             request, viewer, "leader_home.html.j2", unit_name=unit_name(runtime, unit_id),
             period=str(period), period_label=week_label(period, schedule),
             deadline=schedule.deadline("weekly", period), when_vi=when_vi, week=week,
             open_cases=[c for c in cases if c["status"] != "resolved"], statuses=STATUSES,
             severities=SEVERITIES, assessments=ASSESSMENTS, area_name=lambda a:
-            area_name(runtime, a), hooked=site.deps.rollup is not None,
-            rollup=await rollup(unit_id, period),
-            trend=await trend(unit_id, period) if site.deps.rollup else None,
-            alerts=alerts, alerts_error=alerts_error, can_ack=site.deps.ack is not None,
+            area_name(runtime, a), rollup=await rollup(unit_id, period),
+            trend=await trend(unit_id, period), alerts=alerts, alerts_error=alerts_error,
+            alerts_total=alerts_page["total"] if alerts_page else 0,
+            alerts_next=alerts_page["next_cursor"] if alerts_page else None,
+            alerts_paged=cursor is not None,
             acked=request.query_params.get("da_xac_nhan") == "1")
 
     @r.get("/lanh-dao/tong-hop")
@@ -97,7 +101,7 @@ def router(site: Site) -> APIRouter:
         unit = runtime.directory.unit(unit_id) or {}
         return site.page(request, viewer, "rollup.html.j2", status=422 if error else 200,
                          unit=unit, unit_name=unit_name(runtime, unit_id), raw_period=raw,
-                         error=error, rollup=panel, hooked=site.deps.rollup is not None,
+                         error=error, rollup=panel,
                          assessments=ASSESSMENTS, categories=CATEGORIES, severities=SEVERITIES,
                          counts=COUNTS)
 
@@ -105,9 +109,7 @@ def router(site: Site) -> APIRouter:
     async def acknowledge(request: Request, alert_id: str) -> Response:
         viewer = await site.viewer(request, "leader")
         await site.form(request, viewer)
-        if site.deps.ack is None:
-            raise Refused(404, "Chức năng cảnh báo chưa được kết nối.")
-        await call(site.deps.ack, viewer.account.id, alert_id)
+        await runtime.notifier.ack(viewer.account.id, alert_id)
         return site.redirect("/lanh-dao?da_xac_nhan=1#canh-bao")
 
     return r

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from domain.errors import DomainError
-from services.intake.password_change import MIN_PASSWORD, PasswordChange
+from services.intake.password_change import MIN_PASSWORD
 from services.intake.web.route import WebRoute
 from services.intake.web.site import Site, Viewer
 
@@ -22,7 +22,7 @@ DONE = "Đã đổi mật khẩu."
 def router(site: Site) -> APIRouter:
     r = APIRouter(route_class=WebRoute, include_in_schema=False)
     runtime = site.runtime
-    change = PasswordChange(runtime.store, runtime.directory, runtime.service.limiter)
+    change = runtime.password_change
 
     def page(request: Request, viewer: Viewer, *, status: int = 200,
              error: dict[str, Any] | None = None) -> Response:
@@ -52,7 +52,7 @@ def router(site: Site) -> APIRouter:
                 "message_vi": err.message_vi})
             refused.headers.update(err.headers())
             return refused
-        runtime.wake_relay()
+        await runtime.publication.all_published()
         # The change voids every session of the account, this one too: this browser gets
         # a new one, with the new stamp, in place of the old.
         await run_in_threadpool(site.sessions.close, viewer.session.token_hash)

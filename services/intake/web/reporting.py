@@ -137,8 +137,7 @@ def router(site: Site) -> APIRouter:
                            "muốn gửi thêm một báo cáo mới, hãy kiểm tra lại và bấm Gửi.")
             form.errors[err.field or ""] = message
             return form_page(request, viewer, form, status=err.status, message=message)
-        if outcome.position is not None:
-            site.runtime.wake_relay()
+        await site.runtime.publication.published(outcome.position, outcome.recordings)
         log.info("web_report_sent", report_id=outcome.report["report_id"], kind=kind)
         return site.redirect(f"/bao-cao/{outcome.report['report_id']}?moi=1")
 

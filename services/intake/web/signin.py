@@ -11,8 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.errors import DomainError
 from services.intake.directory import AccountView
+from services.intake.sessions import COOKIE
 from services.intake.web.route import WebRoute
-from services.intake.web.sessions import COOKIE
 from services.intake.web.site import CSRF_FIELD, HOMES, LoginRequired, Site
 
 LOGIN_COOKIE = "tinhhinh_login_csrf"

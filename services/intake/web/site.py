@@ -17,9 +17,8 @@ from domain.clock import VN
 from services.common.templating import environment
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
+from services.intake.sessions import COOKIE, Expired, Session, SessionStore
 from services.intake.tokens import password_stamp
-from services.intake.web.deps import WebDeps
-from services.intake.web.sessions import COOKIE, Expired, Session, SessionStore
 
 HOMES = {"cadre": "/can-bo", "leader": "/lanh-dao", "auditor": "/kiem-tra", "admin": "/quan-tri"}
 ROLES_VI = {"cadre": "Cán bộ phụ trách địa bàn", "leader": "Lãnh đạo", "auditor": "Kiểm tra",
@@ -71,10 +70,9 @@ def new_key() -> str:
 
 
 class Site:
-    def __init__(self, runtime: Runtime, deps: WebDeps, sessions: SessionStore):
+    def __init__(self, runtime: Runtime):
         self.runtime = runtime
-        self.deps = deps
-        self.sessions = sessions
+        self.sessions: SessionStore = runtime.sessions
 
     # -- who is asking -------------------------------------------------------------------
     def _resolve(self, token: str) -> Viewer:

@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from domain.clock import FixedClock
-from services.intake.web.sessions import Expired, SessionStore
+from services.intake.sessions import Expired, SessionStore
 
 START = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 

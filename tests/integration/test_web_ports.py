@@ -1,0 +1,234 @@
+"""What the web shows from the other services, through the ports bootstrap() takes:
+rollups (the aggregator), alerts with acknowledge (the notifier), the audit status."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from domain.errors import NotFound
+from services.common.contracts import Alerts
+from services.common.natsd import EmbeddedNats
+from services.common.paging import newest_first
+from services.common.store import Store
+from tests.integration.conftest import load_two_level, running_system
+from tests.integration.web_client import browser
+
+pytestmark = pytest.mark.integration
+
+LEADER = "ld.ccb.thuanthanh"
+
+
+class FakeAggregator:
+    """Answers like the aggregator would, and remembers what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    async def rollup(self, unit_id: str, period: str, fmt: str = "json") -> dict[str, Any]:
+        self.asked.append((unit_id, period))
+        if period == "2026-W40":
+            raise NotFound("not_found", "no rollup", "Chưa có số liệu tổng hợp")
+        return {"body": {
+            "unit_id": unit_id, "period": period, "expected": 2, "received": 1,
+            "on_time": 1, "late": 0,
+            "missing": [{"cadre_id": "cb-thuan-thanh-dong-ho", "area_id": "thuan-thanh-dong-ho"}],
+            "counts": {"complaints_received": 3}, "assessment": "attention",
+            "hot_spots": [{"title": "Tranh chấp đất", "severity": "high"}],
+            "children": [
+                {"unit_id": "ch-thuan-thanh-dong-coi", "expected": 1, "received": 1,
+                 "on_time": 1, "late": 0},
+                {"unit_id": "ch-thuan-thanh-dong-ho", "expected": 1, "received": 0,
+                 "on_time": 0, "late": 0}]}}
+
+    async def health(self) -> dict[str, Any]:
+        return {"status": "ok"}
+
+
+class FakeNotifier:
+    def __init__(self, extra: int = 0) -> None:
+        self.acked: list[tuple[UUID, str]] = []
+        self.extra = extra  # more open alerts, one a minute earlier each
+
+    async def alerts(self, account_id: UUID, status: str = "open", limit: int | None = None,
+                     cursor: str | None = None) -> Alerts:
+        state = "acknowledged" if self.acked else "open"
+        alerts = [{"alert_id": "al-1", "kind": "overdue", "status": state,
+                   "message_vi": "Khu phố Đông Hồ chưa gửi báo cáo tuần 2026-W48",
+                   "area_id": "thuan-thanh-dong-ho", "period": "2026-W48",
+                   "raised_at": "2026-11-26T07:00:00+00:00"}]
+        alerts += [{"alert_id": f"al-x{n:03d}", "kind": "overdue", "status": "open",
+                    "message_vi": f"Cảnh báo cũ số {n}", "area_id": "thuan-thanh-dong-ho",
+                    "period": "2026-W47",
+                    "raised_at": f"2026-11-26T06:{59 - n % 60:02d}:{n // 60:02d}+00:00"}
+                   for n in range(self.extra)]
+        page = newest_first(alerts, lambda a: (a["raised_at"], a["alert_id"]), limit, cursor)
+        return {"alerts": page.items, "next_cursor": page.next_cursor, "total": page.total}
+
+    async def ack(self, account_id: UUID, alert_id: str) -> dict[str, Any]:
+        self.acked.append((account_id, alert_id))
+        return {"alert_id": alert_id, "status": "acknowledged"}
+
+    async def overdue(self, at: str, account_id: UUID | None = None) -> list[dict[str, Any]]:
+        return []
+
+    async def health(self) -> dict[str, Any]:
+        return {"status": "ok"}
+
+
+async def test_the_aggregator_fills_the_table_the_trend_and_the_document(
+    home: Path, nats_server: EmbeddedNats,
+):
+    # Given an intake whose aggregator port answers rollups (none for week 40)
+    rollups = FakeAggregator()
+    async with running_system(home, nats_server.url, aggregator=rollups) as system:
+        leader = browser(system)
+        await leader.login(LEADER)
+        try:
+            # When the leader opens the dashboard and the document, for a good and a bad period
+            home_page = await leader.get("/lanh-dao")
+            document = await leader.get("/lanh-dao/tong-hop?ky=2026-11")
+            bad = await leader.get("/lanh-dao/tong-hop?ky=tuan-nay")
+        finally:
+            await leader.aclose()
+    # Then the rollup fills the table, the trend and the document
+    assert "Tổng hợp tuần 2026-W48" in home_page.text and "Đã gửi 1/2 (50%)" in home_page.text
+    assert "Đơn vị chưa có báo cáo: Chi hội Cựu chiến binh khu phố Đông Hồ" in home_page.text
+    assert 'aria-label="Xu hướng 12 tuần: 2026-W37 50%' in home_page.text
+    assert "2026-W40 0%" in home_page.text  # a week without a rollup draws as empty
+    weeks = [p for u, p in rollups.asked if u == "ccb-thuan-thanh"]
+    assert "2026-W48" in weeks and "2026-W37" in weeks
+    assert document.status_code == 200 and "Tổng hợp tình hình kỳ 2026-11" in document.text
+    assert "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM" in document.text
+    assert "Cán bộ chưa gửi: Phạm Văn Toàn (Khu phố Đông Hồ)" in document.text
+    assert bad.status_code == 422 and "Kỳ báo cáo" in bad.text
+
+
+async def test_alert_inbox_acknowledges_through_the_notifier_with_csrf(
+    home: Path, nats_server: EmbeddedNats,
+):
+    # Given an intake whose notifier port holds one open alert
+    fake = FakeNotifier()
+    async with running_system(home, nats_server.url, notifier=fake) as system:
+        leader = browser(system)
+        await leader.login(LEADER)
+        try:
+            # When the leader reads the inbox, posts a forged form, then the real one
+            home_page = await leader.get("/lanh-dao")
+            assert "Khu phố Đông Hồ chưa gửi báo cáo tuần 2026-W48" in home_page.text
+            assert "(1 chưa tiếp nhận)" in home_page.text
+            forged = await leader.client.post("/lanh-dao/canh-bao/al-1", data={})
+            assert forged.status_code == 403 and fake.acked == []
+            resp = await leader.post_form("/lanh-dao/canh-bao/al-1", "/lanh-dao")
+            assert resp.status_code == 303
+            after = await leader.get(resp.headers["location"])
+        finally:
+            await leader.aclose()
+        account = system.runtime.directory.account_by_username(LEADER)
+    # Then only the real one reached the notifier, for this leader
+    assert account is not None and fake.acked == [(account.id, "al-1")]
+    assert "Đã xác nhận tiếp nhận cảnh báo." in after.text and "Đã tiếp nhận" in after.text
+
+
+async def test_a_long_alert_inbox_is_read_a_page_at_a_time(
+    home: Path, nats_server: EmbeddedNats,
+):
+    # Given a leader with 45 open alerts
+    fake = FakeNotifier(extra=44)
+    async with running_system(home, nats_server.url, notifier=fake) as system:
+        leader = browser(system)
+        await leader.login(LEADER)
+        try:
+            # When the leader opens the dashboard, then follows "Xem tiếp" twice
+            first = await leader.get("/lanh-dao")
+            second = await leader.get(_next_link(first.text))
+            third = await leader.get(_next_link(second.text))
+            stale = await leader.get("/lanh-dao?canh_bao=not-a-cursor")
+        finally:
+            await leader.aclose()
+    # Then 20, 20 and 5 alerts, newest first, each once, the total always 45
+    pages = [_alert_texts(page.text) for page in (first, second, third)]
+    assert [len(p) for p in pages] == [20, 20, 5]
+    assert pages[0][0] == "Khu phố Đông Hồ chưa gửi báo cáo tuần 2026-W48"
+    assert len({text for page in pages for text in page}) == 45
+    assert all("(45 chưa tiếp nhận)" in page.text for page in (first, second, third))
+    assert "Xem tiếp" not in third.text and "Về cảnh báo mới nhất" in third.text
+    # And a link it did not give says so, without breaking the page
+    assert stale.status_code == 200 and "Con trỏ trang" in stale.text
+
+
+def _next_link(page: str) -> str:
+    match = re.search(r'href="(/lanh-dao\?canh_bao=[^"#]+)#canh-bao">Xem tiếp', page)
+    assert match, "no next-page link"
+    return html.unescape(match.group(1))
+
+
+def _alert_texts(page: str) -> list[str]:
+    start = page.index('id="canh-bao"')
+    section = page[start:page.index("</section>", start)]
+    item = r'<li class="alert[^>]*>\s*<p>.*?</p>\s*<p>(.*?)</p>'
+    return [html.unescape(t) for t in re.findall(item, section, flags=re.S)]
+
+
+async def test_the_audit_page_shows_the_audit_status_it_is_given(
+    home: Path, nats_server: EmbeddedNats,
+):
+    # Given an audit status that found damage
+    def damaged() -> dict[str, Any]:
+        return {"ok": False, "checked_at": "2026-11-26T02:00:00+00:00", "position": 44,
+                "first_bad": 17, "message_vi": "Băm sự kiện không khớp."}
+
+    async with running_system(home, nats_server.url, audit_status=damaged) as system:
+        admin = browser(system)
+        await admin.login("admin")
+        try:
+            # When the admin opens the audit page
+            page = await admin.get("/kiem-tra")
+        finally:
+            await admin.aclose()
+    # Then it says where, and when it was checked (Vietnam time)
+    assert "Phát hiện sai lệch tại vị trí #17. Băm sự kiện không khớp." in page.text
+    assert "Kiểm tra lúc 09:00 ngày 26/11/2026" in page.text
+
+
+async def test_a_store_that_cannot_be_audited_is_marked_on_the_audit_page(
+    home: Path, nats_server: EmbeddedNats,
+):
+    # Given an intake on an in-memory store (not one SQLite file: no sealer, no status)
+    store = Store(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    load_two_level(store)
+    async with running_system(home, nats_server.url, store=store) as system:
+        assert system.runtime.audit_status is None
+        admin = browser(system)
+        await admin.login("admin")
+        try:
+            # When the admin opens the audit page
+            page = await admin.get("/kiem-tra")
+        finally:
+            await admin.aclose()
+    # Then the section is a marked placeholder that says why
+    assert 'data-hook="audit_status"' in page.text
+    assert "Kho sự kiện đang dùng không hỗ trợ xác minh toàn vẹn." in page.text
+
+
+async def test_the_audit_page_shows_the_real_verification(home: Path, nats_server: EmbeddedNats):
+    # Given the real intake, its sealer having sealed every stored event
+    async with running_system(home, nats_server.url) as system:
+        sealer = system.runtime.sealer
+        assert sealer is not None and await sealer.wait_sealed(system.position(), 10)
+        admin = browser(system)
+        await admin.login("admin")
+        try:
+            # When the admin opens the audit page
+            page = await admin.get("/kiem-tra")
+        finally:
+            await admin.aclose()
+        sealed = sealer.position
+    # Then it shows the verification of this store: intact, every position checked
+    assert sealed > 0 and f"Lịch sử sự kiện nguyên vẹn đến vị trí #{sealed}." in page.text
+    assert "Kiểm tra lúc 10:00 ngày 26/11/2026" in page.text  # now, on the intake's clock
