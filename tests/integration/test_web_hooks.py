@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from services.intake.audit.verify import verify
 from services.intake.web import web_deps
 from tests.integration.conftest import System
 from tests.integration.web_client import browser
@@ -127,10 +128,19 @@ async def test_without_hooks_the_sections_are_marked_placeholders(system: System
 
 
 async def test_the_audit_page_shows_the_real_verification(system: System):
+    # Given a history the sealer has sealed to its last position
     admin = browser(system)
     await admin.login("admin")
+    last = system.position()
+    sealer = system.runtime.sealer
+    assert sealer is not None and await sealer.wait_sealed(last, within=10)
     try:
+        # When an admin opens the audit page
         page = await admin.get("/kiem-tra")
     finally:
         await admin.aclose()
-    assert 'data-hook="audit_status"' not in page.text
+    # Then it shows the verification of that store: intact up to the position verify finds
+    checked = verify(system.runtime.store)
+    assert checked.ok and checked.sealed == last
+    assert f"Lịch sử sự kiện nguyên vẹn đến vị trí #{last}." in page.text
+    assert "Kiểm tra lúc 10:00 ngày 26/11/2026" in page.text  # the clock's now, Vietnam time
