@@ -140,7 +140,7 @@ class IntakeService:
         on_time = True
         if submission.period is not None:
             deadline = schedule.deadline(submission.kind, submission.period)
-            on_time = now < deadline
+            on_time = schedule.is_on_time(submission.kind, submission.period, now)
         unit_id = self.directory.unit_for_area(submission.area_id)
         for _attempt in range(_SAVE_ATTEMPTS):
             cases = self.cases.for_report(account, rid, submission.area_id, unit_id,

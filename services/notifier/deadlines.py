@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 from domain.errors import DomainError
+from domain.ladder import reminder_due
 from domain.periods import REPORT_KIND_CADENCE, Period
 from domain.schedule import Schedule
 from services.common.network_view import NetworkView
@@ -71,7 +72,7 @@ def reminding(schedule: Schedule, at: datetime, kinds: Iterable[str] = KINDS) ->
     found = []
     for kind in kinds:
         due = _due(schedule, kind, schedule.period_of(REPORT_KIND_CADENCE[kind], at))
-        if due.reminder is not None and due.reminder <= at < due.deadline:
+        if reminder_due(due.reminder, due.deadline, at):
             found.append(due)
     return found
 
