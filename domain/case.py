@@ -10,6 +10,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidInput
+from domain.severity import rank
 
 _NS = UUID("0b8f5f3e-5a4c-4d8e-9a0e-7c2f6a1d3b59")
 TRACKING_RE = re.compile(r"^VV-(\d{4})-(\d{6})$")
@@ -99,8 +100,7 @@ class Case(Aggregate):
         if str(report_id) not in self.reports:
             self.reports.append(str(report_id))
         # A case is as severe as its worst report.
-        order = ["low", "medium", "high", "urgent"]
-        if order.index(severity) > order.index(self.severity):
+        if rank(severity) > rank(self.severity):
             self.severity = severity
         self.updated_at = at
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.periods import REPORT_KIND_CADENCE, Period
+from domain.severity import SEVERITY_VI
 
 KINDS = ("weekly", "urgent", "monthly", "quarterly", "semiannual", "annual")
 ASSESSMENTS = {"stable": "ổn định", "attention": "cần chú ý", "complex": "phức tạp"}
-SEVERITIES = {"low": "thấp", "medium": "trung bình", "high": "cao", "urgent": "khẩn cấp"}
+SEVERITIES = SEVERITY_VI
 # The headings of a report (BRIEF §2 "What a report carries"), key → Vietnamese heading.
 SECTIONS = {
     "socio_economic": "Tình hình phát triển kinh tế - xã hội",
