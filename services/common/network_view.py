@@ -16,16 +16,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from domain.assignment import covers as assignment_covers
+from domain.clock import as_instant
 from domain.schedule import Schedule
 
 Record = dict[str, Any]
 _T = TypeVar("_T")
-
-
-def _instant(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 def _uuid(value: UUID | str) -> UUID:
@@ -135,16 +130,16 @@ class NetworkView:
 
     def _apply_assignment(self, what: str, assignment_id: UUID, data: Mapping[str, Any]) -> None:
         if what == "Started":
-            valid_from = _instant(data["valid_from"])
+            valid_from = as_instant(data["valid_from"])
             assert valid_from is not None
             view = AssignmentView(assignment_id, str(data["cadre_id"]), str(data["area_id"]),
-                                  valid_from, _instant(data.get("valid_until")))
+                                  valid_from, as_instant(data.get("valid_until")))
             self._by_cadre[view.cadre_id].add(assignment_id)
             self._by_area[view.area_id].add(assignment_id)
         elif what in ("Rescheduled", "Ended") and assignment_id in self.assignments:
             old = self.assignments[assignment_id]
             view = AssignmentView(old.id, old.cadre_id, old.area_id, old.valid_from,
-                                  _instant(data.get("valid_until")))
+                                  as_instant(data.get("valid_until")))
         else:
             return
         self.assignments[assignment_id] = view
