@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+from domain.assignment import overlaps
 from domain.clock import VN
 from domain.errors import InvalidInput
 
@@ -363,12 +364,11 @@ class _Parser:
                 current = parent_of[current]
 
     def _check_overlaps(self, assignments: tuple[AssignmentSpec, ...]) -> None:
-        far = datetime.max.replace(tzinfo=UTC)
         for j, b in enumerate(assignments):
             for a in assignments[:j]:
                 if (a.cadre, a.area) != (b.cadre, b.area):
                     continue
-                if a.valid_from < (b.valid_until or far) and b.valid_from < (a.valid_until or far):
+                if overlaps((a.valid_from, a.valid_until), (b.valid_from, b.valid_until)):
                     raise PlanError(f"assignments[{j}].from",
                                     f"Cadre {b.cadre!r} is already assigned to {b.area!r} "
                                     "for part of this period",

@@ -20,7 +20,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from domain.account import ROLES, Account
-from domain.assignment import Assignment
+from domain.assignment import Assignment, overlaps
 from domain.clock import VN, Clock
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.plan_file import NAME_MAX, USERNAME_PATTERN
@@ -33,7 +33,6 @@ log = structlog.get_logger(__name__)
 # No 0/o, 1/l/i: the password is read out or copied by hand onto a phone.
 TEMPORARY_CHARACTERS = "abcdefghjkmnpqrstuvwxyz23456789"
 TEMPORARY_GROUPS = 4  # four groups of four: 16 characters, about 79 bits
-_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -258,10 +257,8 @@ class Administration:
         with self._writes:
             self.directory.refresh()
             for other in self.directory.view.assignments_of(cadre["id"]):
-                if other.area_id != area["id"] or _empty(other):
-                    continue
-                if other.valid_from < (valid_until or _FAR) and valid_from < (
-                        other.valid_until or _FAR):
+                if other.area_id == area["id"] and overlaps(
+                        (other.valid_from, other.valid_until), (valid_from, valid_until)):
                     raise _overlap(cadre, area, other)
             assignment = Assignment(cadre_id=cadre["id"], area_id=area["id"],
                                     valid_from=valid_from, valid_until=valid_until)
