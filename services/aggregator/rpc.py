@@ -3,7 +3,7 @@
 ``tinhhinh.rpc.v1.rollups.get``: ``{"unit_id", "period", "format": "json"|"html"|"docx"}``
 → ``{"status": 200, "body": rollup}`` (``"html": text``; ``"docx": base64, "filename"``)
 or ``{"status": 404|422, "body": {"error": {code, message, message_vi, field}}}``.
-The caller has checked scope (`services.aggregator.may_read_rollup`).
+The caller has checked scope (`domain.access.may_read_rollup`).
 ``tinhhinh.rpc.v1.aggregator.health``: ``{}`` → ``{"status": 200, "body": health}``.
 """
 

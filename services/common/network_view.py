@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+from domain import access
 from domain.assignment import covers as assignment_covers
 from domain.clock import as_instant
 from domain.schedule import Schedule
@@ -192,14 +193,8 @@ class NetworkView:
         return _closure(unit_id, self.unit_children())
 
     def unit_scope(self, unit_id: str) -> set[str]:
-        """What a unit's leaders may read: its rollup subtree and the subtrees copied to it."""
-        def build() -> set[str]:
-            scope = self.unit_subtree(unit_id)
-            for unit in self.live_units():
-                if unit_id in unit.get("copies_to", []):
-                    scope |= self.unit_subtree(unit["id"])
-            return scope
-        return self._cached(f"scope:{unit_id}", build)
+        """What a unit's leaders may read (`domain.access.unit_scope`), cached."""
+        return self._cached(f"scope:{unit_id}", lambda: access.unit_scope(self, unit_id))
 
     def areas_of_units(self, unit_ids: Iterable[str]) -> set[str]:
         """The areas these units cover, each with every area below it."""

@@ -19,6 +19,7 @@ from uuid import UUID
 import structlog
 from eventsourcing.persistence import IntegrityError
 
+from domain.access import administered_units
 from domain.account import ROLES, Account
 from domain.assignment import Assignment, overlaps
 from domain.clock import VN, Clock
@@ -109,13 +110,8 @@ class Administration:
     # -- scope -------------------------------------------------------------------------
     def scope(self, acting: AccountView) -> set[str] | None:
         """The units `acting` administers: None for the whole network."""
-        if acting.role != "admin" or not acting.active:
-            raise Forbidden("not_an_admin", "Only administrators may do this",
-                            "Chỉ tài khoản quản trị mới được thực hiện thao tác này")
         self.directory.refresh()
-        if acting.unit_id is None:
-            return None
-        return self.directory.view.unit_subtree(acting.unit_id)
+        return administered_units(acting, self.directory.view)
 
     def _scope_areas(self, units: set[str] | None) -> set[str] | None:
         return None if units is None else self.directory.view.areas_of_units(units)

@@ -16,8 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
+from domain.access import may_read_rollup
 from domain.errors import DomainError, InvalidInput, NotFound, Unauthenticated, Unavailable
-from services.aggregator.scope import may_read_rollup
 from services.common.aggregator_client import AggregatorClient
 from services.common.notifier_client import NotifierClient
 from services.intake.audit.database import database_path

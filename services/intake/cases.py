@@ -9,6 +9,7 @@ from uuid import UUID
 
 import structlog
 
+from domain.access import may_act, may_read, reader
 from domain.case import (
     MAX_NOTE,
     MAX_REASON,
@@ -97,27 +98,13 @@ class CaseService:
                             f"{field}: vụ việc {number} thuộc địa bàn khác", field)
         return case
 
-    # -- who may do what -----------------------------------------------------------------
-    def _may_read(self, account: AccountView, area_id: str, at: datetime) -> bool:
-        if account.role in ("auditor", "admin") and account.unit_id is None:
-            return True
-        if account.role == "cadre":
-            return area_id in self.directory.assigned_areas(account.cadre_id or "", at)
-        return account.unit_id is not None and area_id in self.directory.visible_areas(
-            account.unit_id)
-
-    def _may_act(self, account: AccountView, area_id: str) -> bool:
-        """Leaders act on cases in their own rollup subtree (a copy is for reading only)."""
-        if account.role != "leader" or account.unit_id is None:
-            return False
-        return area_id in self.directory.view.subtree_areas(account.unit_id)
-
     def _load(self, account: AccountView, number: str) -> Case:
         self.directory.refresh()
         if parse_tracking_number(number) is None:
             raise _not_found()
         case: Case | None = self.store.find(case_id(number))
-        if case is None or not self._may_read(account, case.area_id, self.clock.now()):
+        if case is None or not may_read(account, self.directory.view, case.area_id,
+                                        at=self.clock.now()):
             raise _not_found()
         return case
 
@@ -138,13 +125,13 @@ class CaseService:
             raise InvalidInput("invalid_field", f"status must be one of: {', '.join(STATUSES)}",
                                f"trạng thái phải là một trong: {', '.join(STATUSES)}", "status")
         self.directory.refresh()
-        now = self.clock.now()
+        readable = reader(account, self.directory.view, self.clock.now())
         found = []
         for entry in sorted(self.directory.cases(), key=lambda e: e.tracking_number,
                             reverse=True):
             if query and query.strip().upper() not in entry.tracking_number:
                 continue
-            if not self._may_read(account, entry.area_id, now):
+            if not readable(entry.area_id, None):
                 continue
             case: Case = self.store.repository.get(entry.id)
             if status is not None and case.status != status:
@@ -200,7 +187,7 @@ class CaseService:
             raise Forbidden("read_only_role", "Auditors read; they do not change cases",
                             "Kiểm tra viên chỉ được xem, không được thay đổi vụ việc")
         case = self._load(account, number)
-        if not self._may_act(account, case.area_id):
+        if not may_act(account, self.directory.view, case.area_id):
             raise Forbidden("not_in_subtree", "Only leaders of the units above this area may act",
                             "Chỉ lãnh đạo đơn vị phụ trách địa bàn này mới được xử lý vụ việc")
         if not idempotency_key:

@@ -10,6 +10,8 @@ from uuid import UUID
 import structlog
 from eventsourcing.persistence import IntegrityError
 
+from domain.access import may_read, readable_units, reader
+from domain.account import Role
 from domain.clock import Clock
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from domain.ids import report_id
@@ -191,27 +193,14 @@ class IntakeService:
                            "Idempotency-Key")
         return Outcome(200, existing.as_dict(), None)
 
-    def _can_read_area(self, account: AccountView, area_id: str) -> bool:
-        if account.role in ("auditor", "admin") and account.unit_id is None:
-            return True
-        if account.role == "cadre":
-            return False
-        if account.unit_id is None:
-            return False
-        return area_id in self.directory.visible_areas(account.unit_id)
-
-    def _can_read_report(self, account: AccountView, area_id: str, cadre_id: str) -> bool:
-        if account.role == "cadre":
-            return cadre_id == account.cadre_id
-        return self._can_read_area(account, area_id)
-
     def get_report(self, account: AccountView, raw_id: str) -> dict[str, Any]:
         try:
             rid = UUID(raw_id)
         except ValueError:
             raise _not_found("report", "báo cáo") from None
         report: Report | None = self.store.find(rid)
-        if report is None or not self._can_read_report(account, report.area_id, report.cadre_id):
+        if report is None or not may_read(account, self.directory.view, report.area_id,
+                                          at=self.clock.now(), cadre_id=report.cadre_id):
             raise _not_found("report", "báo cáo")
         return report.as_dict()
 
@@ -223,6 +212,7 @@ class IntakeService:
             raise InvalidInput("invalid_field", "limit must be between 1 and 500",
                                "limit phải từ 1 đến 500", "limit")
         self.directory.refresh()
+        readable = reader(account, self.directory.view, self.clock.now())
         found = []
         for entry in reversed(self.directory.reports()):
             if area_id is not None and entry.area_id != area_id:
@@ -231,7 +221,7 @@ class IntakeService:
                 continue
             if kind is not None and entry.kind != kind:
                 continue
-            if not self._can_read_report(account, entry.area_id, entry.cadre_id):
+            if not readable(entry.area_id, entry.cadre_id):
                 continue
             found.append(entry.report_id)
             if len(found) >= limit:
@@ -242,12 +232,12 @@ class IntakeService:
     # -- units ----------------------------------------------------------------------
     def _visible_units(self, account: AccountView) -> set[str]:
         d = self.directory
-        if account.role in ("auditor", "admin") and account.unit_id is None:
-            return {u["id"] for u in d.units()}
-        if account.role == "cadre":
+        if account.role == Role.CADRE:
+            # Listed for them, though they read no rollup: the unit their reports go to.
             cadre = d.cadre(account.cadre_id or "") or {}
             return {cadre["unit"]} if cadre.get("unit") else set()
-        return d.unit_scope(account.unit_id) if account.unit_id else set()
+        units = readable_units(account, d.view)
+        return {u["id"] for u in d.units()} if units is None else units
 
     def _unit_view(self, unit: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -315,7 +315,7 @@ class NotifierService:
         rows = overdue(self.view, self.received, at, self.kinds, self.coverage())
         if account_id is None:
             return rows
-        return self.people.visible_rows(_account(account_id), rows)
+        return self.people.visible_rows(_account(account_id), rows, at)
 
     # -- the outbox ------------------------------------------------------------------------
     def outbox(self, channel: str) -> list[Delivery]:
