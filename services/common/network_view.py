@@ -18,6 +18,7 @@ from uuid import UUID
 from domain import access
 from domain.assignment import covers as assignment_covers
 from domain.clock import as_instant
+from domain.expectation import expected_at
 from domain.schedule import Schedule
 
 Record = dict[str, Any]
@@ -254,9 +255,9 @@ class NetworkView:
     def assigned_areas(self, cadre_id: str, at: datetime) -> list[str]:
         return sorted({a.area_id for a in self.assignments_of(cadre_id) if a.covers(at)})
 
-    def active_assignments(self, at: datetime) -> list[AssignmentView]:
-        """Every (cadre, area) pair expected to report at `at`."""
-        return [a for a in self.assignments.values() if a.covers(at)]
+    def expected_at(self, deadline: datetime) -> list[AssignmentView]:
+        """Every assignment that owes a report due at `deadline` (`domain.expectation`)."""
+        return expected_at(deadline, self.assignments.values())
 
 
 def _closure(start: str, children: Mapping[str, list[str]]) -> set[str]:
