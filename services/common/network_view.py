@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from domain import access
+from domain.account import Role
 from domain.assignment import covers as assignment_covers
 from domain.clock import as_instant
 from domain.expectation import expected_at
@@ -233,7 +234,7 @@ class NetworkView:
 
     def leaders_of(self, unit_id: str) -> list[AccountInfo]:
         return [a for a in self.accounts.values()
-                if a.active and a.role == "leader" and a.unit_id == unit_id]
+                if a.active and a.role == Role.LEADER and a.unit_id == unit_id]
 
     # -- people ------------------------------------------------------------------------
     def account_by_username(self, username: str) -> AccountInfo | None:

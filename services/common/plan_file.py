@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+from domain.account import ROLES, Role
 from domain.assignment import overlaps
 from domain.clock import VN
 from domain.errors import InvalidInput
@@ -20,7 +21,6 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CODE_PATTERN = re.compile(r"^[^\s/]{1,20}$")  # goes into "số 12-BC/CODE": no spaces, no slash
 UNIT_KINDS = ("association", "party")
-ROLES = ("cadre", "leader", "auditor", "admin")
 NAME_MAX = 200
 PASSWORD_MIN = 8
 
@@ -286,7 +286,7 @@ class _Parser:
         if "cadre" in t:
             cadre = self._ref(self._id(t, w, "cadre"), _at(w, "cadre"), cadre_by_id,
                               "cadre", "Cán bộ")
-        if role == "cadre":
+        if role == Role.CADRE:
             if cadre is None:
                 raise PlanError(_at(w, "cadre"), "A cadre account must name its cadre",
                                 "Tài khoản cán bộ phải ghi mã cán bộ (cadre)")
@@ -297,7 +297,7 @@ class _Parser:
         elif cadre is not None:
             raise PlanError(_at(w, "cadre"), "Only a cadre account names a cadre",
                             "Chỉ tài khoản cán bộ mới ghi mã cán bộ (cadre)")
-        if role == "leader" and unit is None:
+        if role == Role.LEADER and unit is None:
             raise PlanError(_at(w, "unit"), "A leader account must name its unit",
                             "Tài khoản lãnh đạo phải ghi đơn vị (unit)")
         if "name" in t:

@@ -20,7 +20,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from domain.access import administered_units
-from domain.account import ROLES, Account
+from domain.account import ROLES, Account, Role
 from domain.assignment import Assignment, overlaps
 from domain.clock import VN, Clock
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -173,7 +173,7 @@ class Administration:
                            "Vai trò không hợp lệ: chọn cán bộ, lãnh đạo, kiểm tra hoặc quản trị.")
         unit_id, cadre_id = _text(unit_id) or None, _text(cadre_id) or None
         cadre = self._cadre(cadre_id, units) if cadre_id else None
-        if role == "cadre":
+        if role == Role.CADRE:
             if cadre is None:
                 raise _invalid("cadre_id", "a cadre account names its cadre",
                                "Tài khoản cán bộ phải chọn cán bộ.")
@@ -186,7 +186,7 @@ class Administration:
                            "Chỉ tài khoản cán bộ mới chọn cán bộ; để trống ô Cán bộ.")
         if unit_id is not None:
             self._unit(unit_id, units)
-        elif role == "leader":
+        elif role == Role.LEADER:
             raise _invalid("unit_id", "a leader account names its unit",
                            "Tài khoản lãnh đạo phải chọn đơn vị.")
         elif units is not None:

@@ -10,6 +10,7 @@ from uuid import UUID
 import structlog
 
 from domain.access import may_act, may_read, reader
+from domain.account import Role
 from domain.case import (
     MAX_NOTE,
     MAX_REASON,
@@ -109,7 +110,7 @@ class CaseService:
         return case
 
     def _record_read(self, account: AccountView, case: Case, what: str) -> None:
-        if account.role == "auditor":
+        if account.role == Role.AUDITOR:
             self.store.save(AuditRead(account_id=str(account.id), case_id=case.id, what=what,
                                       at=self.clock.now()))
 
@@ -183,7 +184,7 @@ class CaseService:
     # -- acting -------------------------------------------------------------------------
     def _command(self, account: AccountView, number: str, idempotency_key: str | None,
                  apply: Any) -> dict[str, Any]:
-        if account.role == "auditor":
+        if account.role == Role.AUDITOR:
             raise Forbidden("read_only_role", "Auditors read; they do not change cases",
                             "Kiểm tra viên chỉ được xem, không được thay đổi vụ việc")
         case = self._load(account, number)

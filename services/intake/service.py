@@ -125,7 +125,7 @@ class IntakeService:
         rid = report_id(account.id, idempotency_key)
         # No read before the write: a new key is the common case, and a replay shows itself
         # as the IntegrityError below. Refusals look first, so a replay is never refused.
-        if account.role != "cadre" or account.cadre_id is None:
+        if account.role != Role.CADRE or account.cadre_id is None:
             self._replay_if_known(rid, body_hash)
             raise Forbidden("not_a_cadre", "Only assigned cadres submit reports",
                             "Chỉ cán bộ được phân công mới gửi báo cáo")

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.access import reader
+from domain.account import Role
 from services.common.network_view import NetworkView
 
 _MAX_DEPTH = 64
@@ -34,9 +35,9 @@ class People:
             for account in sorted(self.view.accounts.values(), key=lambda a: a.username):
                 if not account.active:
                     continue
-                if account.role == "leader" and account.unit_id:
+                if account.role == Role.LEADER and account.unit_id:
                     leaders[account.unit_id].append(str(account.id))
-                if account.role == "cadre" and account.cadre_id:
+                if account.role == Role.CADRE and account.cadre_id:
                     cadres[account.cadre_id].append(str(account.id))
             self._leaders, self._cadres = dict(leaders), dict(cadres)
         return self._leaders, self._cadres
