@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -9,7 +10,17 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.ids import account_id
 
-ROLES = ("cadre", "leader", "auditor", "admin")
+
+class Role(StrEnum):
+    """What an account may do (domain/access.py); the values are what events carry."""
+
+    CADRE = "cadre"
+    LEADER = "leader"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+ROLES: tuple[str, ...] = tuple(Role)
 
 
 class Account(Aggregate):

@@ -16,6 +16,16 @@ def covers(valid_from: datetime, valid_until: datetime | None, at: datetime) -> 
     return valid_from <= at and (valid_until is None or at < valid_until)
 
 
+def overlaps(first: tuple[datetime, datetime | None],
+             second: tuple[datetime, datetime | None]) -> bool:
+    """Whether two (valid_from, valid_until) spans share an instant: a cadre may hold one
+    assignment to an area at a time. A span ended at its start (cancelled) shares none."""
+    (a_from, a_until), (b_from, b_until) = first, second
+    if (a_until is not None and a_until <= a_from) or (b_until is not None and b_until <= b_from):
+        return False
+    return (b_until is None or a_from < b_until) and (a_until is None or b_from < a_until)
+
+
 class Assignment(Aggregate):
     @staticmethod
     def create_id(cadre_id: str, area_id: str, valid_from: datetime, **_: Any) -> UUID:

@@ -4,37 +4,53 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Conflict, InvalidInput
+from domain.severity import rank
 
 _NS = UUID("0b8f5f3e-5a4c-4d8e-9a0e-7c2f6a1d3b59")
 TRACKING_RE = re.compile(r"^VV-(\d{4})-(\d{6})$")
 
-# status → Vietnamese label
-STATUSES = {
-    "received": "tiếp nhận",
-    "verifying": "đang xác minh",
-    "handling": "đang xử lý",
-    "resolved": "đã giải quyết",
-    "prolonged": "tồn đọng kéo dài",
-    "transferred": "chuyển cấp trên",
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands; the values are what events and the API carry."""
+
+    RECEIVED = "received"
+    VERIFYING = "verifying"
+    HANDLING = "handling"
+    RESOLVED = "resolved"
+    PROLONGED = "prolonged"
+    TRANSFERRED = "transferred"
+
+
+_S = CaseStatus
+# status → Vietnamese label; keyed by str, as events carry the plain text.
+STATUSES: dict[str, str] = {
+    _S.RECEIVED: "tiếp nhận",
+    _S.VERIFYING: "đang xác minh",
+    _S.HANDLING: "đang xử lý",
+    _S.RESOLVED: "đã giải quyết",
+    _S.PROLONGED: "tồn đọng kéo dài",
+    _S.TRANSFERRED: "chuyển cấp trên",
 }
-TRANSITIONS = {
-    "received": {"verifying", "handling", "resolved", "prolonged", "transferred"},
-    "verifying": {"handling", "resolved", "prolonged", "transferred"},
-    "handling": {"resolved", "prolonged", "transferred"},
-    "prolonged": {"handling", "resolved", "transferred"},
-    "transferred": {"handling", "resolved"},
-    "resolved": {"handling"},  # reopened when the matter flares again
+TRANSITIONS: dict[str, set[str]] = {
+    _S.RECEIVED: {_S.VERIFYING, _S.HANDLING, _S.RESOLVED, _S.PROLONGED, _S.TRANSFERRED},
+    _S.VERIFYING: {_S.HANDLING, _S.RESOLVED, _S.PROLONGED, _S.TRANSFERRED},
+    _S.HANDLING: {_S.RESOLVED, _S.PROLONGED, _S.TRANSFERRED},
+    _S.PROLONGED: {_S.HANDLING, _S.RESOLVED, _S.TRANSFERRED},
+    _S.TRANSFERRED: {_S.HANDLING, _S.RESOLVED},
+    _S.RESOLVED: {_S.HANDLING},  # reopened when the matter flares again
 }
 # How long a case may stay in a status before it is late (None: no deadline).
 STATUS_DEADLINE_DAYS: dict[str, int | None] = {
-    "received": 2, "verifying": 7, "handling": 30, "prolonged": 30,
-    "transferred": 15, "resolved": None,
+    _S.RECEIVED: 2, _S.VERIFYING: 7, _S.HANDLING: 30, _S.PROLONGED: 30,
+    _S.TRANSFERRED: 15, _S.RESOLVED: None,
 }
 MAX_REASON = 2000
 MAX_NOTE = 4000
@@ -86,8 +102,8 @@ class Case(Aggregate):
         self.title = title
         self.description = description
         self.reports: list[str] = [str(report_id)]
-        self.status = "received"
-        self.status_deadline = status_deadline("received", at)
+        self.status: str = CaseStatus.RECEIVED
+        self.status_deadline = status_deadline(CaseStatus.RECEIVED, at)
         self.handler: str | None = None
         self.notes: list[dict[str, str]] = []
         self.opened_at = at
@@ -99,8 +115,7 @@ class Case(Aggregate):
         if str(report_id) not in self.reports:
             self.reports.append(str(report_id))
         # A case is as severe as its worst report.
-        order = ["low", "medium", "high", "urgent"]
-        if order.index(severity) > order.index(self.severity):
+        if rank(severity) > rank(self.severity):
             self.severity = severity
         self.updated_at = at
 

@@ -9,6 +9,14 @@ from zoneinfo import ZoneInfo
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
+def as_instant(value: datetime | str | None) -> datetime | None:
+    """An instant as an event field holds it: a datetime from the store, ISO 8601 text from
+    a JetStream envelope, or None."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware, in UTC."""

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.errors import InvalidInput
+from domain.severity import Severity, rank
 
-URGENT = "urgent"
-HIGH = "high"
+URGENT = Severity.URGENT
+HIGH = Severity.HIGH
 SEVERE = (URGENT, HIGH)
-_RANK = {"low": 0, "medium": 1, HIGH: 2, URGENT: 3}
 
 
 def _hours(data: Mapping[str, object], key: str, default: float) -> timedelta:
@@ -94,7 +94,7 @@ def reminder_due(reminder: datetime | None, deadline: datetime, at: datetime) ->
 def worst(severities: Iterable[str]) -> str | None:
     """The most severe of a report's hot spots, if any is high or urgent."""
     found = [s for s in severities if s in SEVERE]
-    return max(found, key=_RANK.__getitem__) if found else None
+    return max(found, key=rank) if found else None
 
 
 def hot_spot_reach(chain: Sequence[str], severity: str,

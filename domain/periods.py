@@ -22,15 +22,26 @@ class Cadence(StrEnum):
     YEAR = "year"
 
 
+class ReportKind(StrEnum):
+    """The kinds of report a cadre sends; the values are what reports and the API carry."""
+
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMIANNUAL = "semiannual"
+    ANNUAL = "annual"
+    URGENT = "urgent"
+
+
 REPORT_KIND_CADENCE: dict[str, Cadence] = {
-    "weekly": Cadence.WEEK,
-    "monthly": Cadence.MONTH,
-    "quarterly": Cadence.QUARTER,
-    "semiannual": Cadence.HALF,
-    "annual": Cadence.YEAR,
+    ReportKind.WEEKLY: Cadence.WEEK,
+    ReportKind.MONTHLY: Cadence.MONTH,
+    ReportKind.QUARTERLY: Cadence.QUARTER,
+    ReportKind.SEMIANNUAL: Cadence.HALF,
+    ReportKind.ANNUAL: Cadence.YEAR,
 }
 
-URGENT = "urgent"
+URGENT = ReportKind.URGENT
 REPORT_KINDS: tuple[str, ...] = (*REPORT_KIND_CADENCE, URGENT)
 
 _EXAMPLE: dict[Cadence, str] = {

@@ -9,14 +9,32 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from domain.errors import InvalidInput
-from domain.periods import REPORT_KIND_CADENCE, Period
+from domain.periods import REPORT_KIND_CADENCE, Period, ReportKind
+from domain.severity import SEVERITY_VI
 
-KINDS = ("weekly", "urgent", "monthly", "quarterly", "semiannual", "annual")
-ASSESSMENTS = {"stable": "ổn định", "attention": "cần chú ý", "complex": "phức tạp"}
-SEVERITIES = {"low": "thấp", "medium": "trung bình", "high": "cao", "urgent": "khẩn cấp"}
+KINDS: tuple[str, ...] = (ReportKind.WEEKLY, ReportKind.URGENT, ReportKind.MONTHLY,
+                          ReportKind.QUARTERLY, ReportKind.SEMIANNUAL, ReportKind.ANNUAL)
+
+
+class Assessment(StrEnum):
+    """How the cadre judges the area's situation; the values are what reports carry."""
+
+    STABLE = "stable"
+    ATTENTION = "attention"
+    COMPLEX = "complex"
+
+
+# Keyed by str: readers look up the plain strings that events and envelopes carry.
+ASSESSMENTS: dict[str, str] = {
+    Assessment.STABLE: "ổn định",
+    Assessment.ATTENTION: "cần chú ý",
+    Assessment.COMPLEX: "phức tạp",
+}
+SEVERITIES = SEVERITY_VI
 # The headings of a report (BRIEF §2 "What a report carries"), key → Vietnamese heading.
 SECTIONS = {
     "socio_economic": "Tình hình phát triển kinh tế - xã hội",

@@ -11,8 +11,9 @@ import orjson
 import structlog
 
 from domain.periods import URGENT
+from domain.severity import rank as severity_rank
 from services.aggregator import bulk
-from services.aggregator.facts import FACT_COLUMNS, SEVERITY_RANK, ReportFact
+from services.aggregator.facts import FACT_COLUMNS, ReportFact
 from services.aggregator.network_index import NetworkIndex
 from services.aggregator.tally import Tally, contribution, flip
 
@@ -128,7 +129,7 @@ class Batch:
         for idx, spot in enumerate(hot_spots):
             self.spots.append((
                 fact.seq, idx, fact.report_id, fact.kind, fact.period, slot, at, fact.area_id,
-                fact.cadre_id, fact.submitted_at, SEVERITY_RANK.get(str(spot.get("severity")), 0),
+                fact.cadre_id, fact.submitted_at, severity_rank(str(spot.get("severity"))),
                 str(spot.get("category", "")), str(spot.get("severity", "")),
                 str(spot.get("title", "")), str(spot.get("description", ""))))
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from domain.periods import URGENT
 
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 FACT_COLUMNS = ("seq, report_id, kind, period, area_id, cadre_id, unit_id, submitted_at, "
                 "deadline, on_time, assessment, content")
 

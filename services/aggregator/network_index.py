@@ -88,7 +88,7 @@ class NetworkIndex:
         found = self._expected.get(epoch)
         if found is None:
             found = self._expected[epoch] = {
-                (a.cadre_id, a.area_id) for a in self.view.active_assignments(at)}
+                (a.cadre_id, a.area_id) for a in self.view.expected_at(at)}
         return (cadre_id, area_id) in found
 
     def _epoch(self, at: datetime) -> int:
@@ -107,7 +107,7 @@ class NetworkIndex:
         found = self._epochs.get(epoch)
         if found is None:
             found = {}
-            pairs = sorted({(a.cadre_id, a.area_id) for a in self.view.active_assignments(at)})
+            pairs = sorted({(a.cadre_id, a.area_id) for a in self.view.expected_at(at)})
             for pair in pairs:
                 for area_id in self.ancestors(pair[1]):
                     found.setdefault(area_id, []).append(pair)

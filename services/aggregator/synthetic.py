@@ -120,8 +120,9 @@ class EnvelopeWriter:
         on_time = True
         if kind != URGENT:
             assert period is not None
-            deadline = self.schedule.deadline(kind, Period.for_kind(kind, period))
-            on_time = submitted_at < deadline
+            due = Period.for_kind(kind, period)
+            deadline = self.schedule.deadline(kind, due)
+            on_time = self.schedule.is_on_time(kind, due, submitted_at)
         rid = uuid5(_NS, key or f"{kind}/{period}/{cadre_id}/{area_id}/{submitted_at}")
         return self.envelope("ReportSubmitted", rid, {
             "account_id": str(uuid5(_NS, cadre_id)), "idempotency_key": key or str(rid),

@@ -15,17 +15,15 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+from domain import access
+from domain.account import Role
 from domain.assignment import covers as assignment_covers
+from domain.clock import as_instant
+from domain.expectation import expected_at
 from domain.schedule import Schedule
 
 Record = dict[str, Any]
 _T = TypeVar("_T")
-
-
-def _instant(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 def _uuid(value: UUID | str) -> UUID:
@@ -135,16 +133,16 @@ class NetworkView:
 
     def _apply_assignment(self, what: str, assignment_id: UUID, data: Mapping[str, Any]) -> None:
         if what == "Started":
-            valid_from = _instant(data["valid_from"])
+            valid_from = as_instant(data["valid_from"])
             assert valid_from is not None
             view = AssignmentView(assignment_id, str(data["cadre_id"]), str(data["area_id"]),
-                                  valid_from, _instant(data.get("valid_until")))
+                                  valid_from, as_instant(data.get("valid_until")))
             self._by_cadre[view.cadre_id].add(assignment_id)
             self._by_area[view.area_id].add(assignment_id)
         elif what in ("Rescheduled", "Ended") and assignment_id in self.assignments:
             old = self.assignments[assignment_id]
             view = AssignmentView(old.id, old.cadre_id, old.area_id, old.valid_from,
-                                  _instant(data.get("valid_until")))
+                                  as_instant(data.get("valid_until")))
         else:
             return
         self.assignments[assignment_id] = view
@@ -197,14 +195,8 @@ class NetworkView:
         return _closure(unit_id, self.unit_children())
 
     def unit_scope(self, unit_id: str) -> set[str]:
-        """What a unit's leaders may read: its rollup subtree and the subtrees copied to it."""
-        def build() -> set[str]:
-            scope = self.unit_subtree(unit_id)
-            for unit in self.live_units():
-                if unit_id in unit.get("copies_to", []):
-                    scope |= self.unit_subtree(unit["id"])
-            return scope
-        return self._cached(f"scope:{unit_id}", build)
+        """What a unit's leaders may read (`domain.access.unit_scope`), cached."""
+        return self._cached(f"scope:{unit_id}", lambda: access.unit_scope(self, unit_id))
 
     def areas_of_units(self, unit_ids: Iterable[str]) -> set[str]:
         """The areas these units cover, each with every area below it."""
@@ -242,7 +234,7 @@ class NetworkView:
 
     def leaders_of(self, unit_id: str) -> list[AccountInfo]:
         return [a for a in self.accounts.values()
-                if a.active and a.role == "leader" and a.unit_id == unit_id]
+                if a.active and a.role == Role.LEADER and a.unit_id == unit_id]
 
     # -- people ------------------------------------------------------------------------
     def account_by_username(self, username: str) -> AccountInfo | None:
@@ -264,9 +256,9 @@ class NetworkView:
     def assigned_areas(self, cadre_id: str, at: datetime) -> list[str]:
         return sorted({a.area_id for a in self.assignments_of(cadre_id) if a.covers(at)})
 
-    def active_assignments(self, at: datetime) -> list[AssignmentView]:
-        """Every (cadre, area) pair expected to report at `at`."""
-        return [a for a in self.assignments.values() if a.covers(at)]
+    def expected_at(self, deadline: datetime) -> list[AssignmentView]:
+        """Every assignment that owes a report due at `deadline` (`domain.expectation`)."""
+        return expected_at(deadline, self.assignments.values())
 
 
 def _closure(start: str, children: Mapping[str, list[str]]) -> set[str]:

@@ -12,6 +12,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+from domain.account import ROLES, Role
+from domain.assignment import overlaps
 from domain.clock import VN
 from domain.errors import InvalidInput
 
@@ -19,7 +21,6 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CODE_PATTERN = re.compile(r"^[^\s/]{1,20}$")  # goes into "số 12-BC/CODE": no spaces, no slash
 UNIT_KINDS = ("association", "party")
-ROLES = ("cadre", "leader", "auditor", "admin")
 NAME_MAX = 200
 PASSWORD_MIN = 8
 
@@ -285,7 +286,7 @@ class _Parser:
         if "cadre" in t:
             cadre = self._ref(self._id(t, w, "cadre"), _at(w, "cadre"), cadre_by_id,
                               "cadre", "Cán bộ")
-        if role == "cadre":
+        if role == Role.CADRE:
             if cadre is None:
                 raise PlanError(_at(w, "cadre"), "A cadre account must name its cadre",
                                 "Tài khoản cán bộ phải ghi mã cán bộ (cadre)")
@@ -296,7 +297,7 @@ class _Parser:
         elif cadre is not None:
             raise PlanError(_at(w, "cadre"), "Only a cadre account names a cadre",
                             "Chỉ tài khoản cán bộ mới ghi mã cán bộ (cadre)")
-        if role == "leader" and unit is None:
+        if role == Role.LEADER and unit is None:
             raise PlanError(_at(w, "unit"), "A leader account must name its unit",
                             "Tài khoản lãnh đạo phải ghi đơn vị (unit)")
         if "name" in t:
@@ -363,12 +364,11 @@ class _Parser:
                 current = parent_of[current]
 
     def _check_overlaps(self, assignments: tuple[AssignmentSpec, ...]) -> None:
-        far = datetime.max.replace(tzinfo=UTC)
         for j, b in enumerate(assignments):
             for a in assignments[:j]:
                 if (a.cadre, a.area) != (b.cadre, b.area):
                     continue
-                if a.valid_from < (b.valid_until or far) and b.valid_from < (a.valid_until or far):
+                if overlaps((a.valid_from, a.valid_until), (b.valid_from, b.valid_until)):
                     raise PlanError(f"assignments[{j}].from",
                                     f"Cadre {b.cadre!r} is already assigned to {b.area!r} "
                                     "for part of this period",

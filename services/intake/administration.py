@@ -19,8 +19,9 @@ from uuid import UUID
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from domain.account import ROLES, Account
-from domain.assignment import Assignment
+from domain.access import administered_units
+from domain.account import ROLES, Account, Role
+from domain.assignment import Assignment, overlaps
 from domain.clock import VN, Clock
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.plan_file import NAME_MAX, USERNAME_PATTERN
@@ -33,7 +34,6 @@ log = structlog.get_logger(__name__)
 # No 0/o, 1/l/i: the password is read out or copied by hand onto a phone.
 TEMPORARY_CHARACTERS = "abcdefghjkmnpqrstuvwxyz23456789"
 TEMPORARY_GROUPS = 4  # four groups of four: 16 characters, about 79 bits
-_FAR = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -110,13 +110,8 @@ class Administration:
     # -- scope -------------------------------------------------------------------------
     def scope(self, acting: AccountView) -> set[str] | None:
         """The units `acting` administers: None for the whole network."""
-        if acting.role != "admin" or not acting.active:
-            raise Forbidden("not_an_admin", "Only administrators may do this",
-                            "Chỉ tài khoản quản trị mới được thực hiện thao tác này")
         self.directory.refresh()
-        if acting.unit_id is None:
-            return None
-        return self.directory.view.unit_subtree(acting.unit_id)
+        return administered_units(acting, self.directory.view)
 
     def _scope_areas(self, units: set[str] | None) -> set[str] | None:
         return None if units is None else self.directory.view.areas_of_units(units)
@@ -178,7 +173,7 @@ class Administration:
                            "Vai trò không hợp lệ: chọn cán bộ, lãnh đạo, kiểm tra hoặc quản trị.")
         unit_id, cadre_id = _text(unit_id) or None, _text(cadre_id) or None
         cadre = self._cadre(cadre_id, units) if cadre_id else None
-        if role == "cadre":
+        if role == Role.CADRE:
             if cadre is None:
                 raise _invalid("cadre_id", "a cadre account names its cadre",
                                "Tài khoản cán bộ phải chọn cán bộ.")
@@ -191,7 +186,7 @@ class Administration:
                            "Chỉ tài khoản cán bộ mới chọn cán bộ; để trống ô Cán bộ.")
         if unit_id is not None:
             self._unit(unit_id, units)
-        elif role == "leader":
+        elif role == Role.LEADER:
             raise _invalid("unit_id", "a leader account names its unit",
                            "Tài khoản lãnh đạo phải chọn đơn vị.")
         elif units is not None:
@@ -258,10 +253,8 @@ class Administration:
         with self._writes:
             self.directory.refresh()
             for other in self.directory.view.assignments_of(cadre["id"]):
-                if other.area_id != area["id"] or _empty(other):
-                    continue
-                if other.valid_from < (valid_until or _FAR) and valid_from < (
-                        other.valid_until or _FAR):
+                if other.area_id == area["id"] and overlaps(
+                        (other.valid_from, other.valid_until), (valid_from, valid_until)):
                     raise _overlap(cadre, area, other)
             assignment = Assignment(cadre_id=cadre["id"], area_id=area["id"],
                                     valid_from=valid_from, valid_until=valid_until)

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
+from domain.access import may_read_rollup
 from domain.case import STATUSES
 from domain.errors import (
     DomainError,
@@ -26,7 +27,6 @@ from domain.errors import (
     StorageFull,
     Unauthenticated,
 )
-from services.aggregator.scope import may_read_rollup
 from services.common.storage import is_storage_full
 from services.common.templating import environment
 from services.intake.bootstrap import Runtime

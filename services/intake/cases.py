@@ -12,6 +12,8 @@ from uuid import UUID
 
 import structlog
 
+from domain.access import may_act, may_read, reader
+from domain.account import Role
 from domain.case import (
     MAX_NOTE,
     MAX_REASON,
@@ -118,32 +120,18 @@ class CaseService:
                             f"{field}: vụ việc {number} thuộc địa bàn khác", field)
         return case
 
-    # -- who may do what -----------------------------------------------------------------
-    def _may_read(self, account: AccountView, area_id: str, at: datetime) -> bool:
-        if account.role in ("auditor", "admin") and account.unit_id is None:
-            return True
-        if account.role == "cadre":
-            return area_id in self.directory.assigned_areas(account.cadre_id or "", at)
-        return account.unit_id is not None and area_id in self.directory.visible_areas(
-            account.unit_id)
-
-    def _may_act(self, account: AccountView, area_id: str) -> bool:
-        """Leaders act on cases in their own rollup subtree (a copy is for reading only)."""
-        if account.role != "leader" or account.unit_id is None:
-            return False
-        return area_id in self.directory.view.subtree_areas(account.unit_id)
-
     def _load(self, account: AccountView, number: str) -> Case:
         self.directory.refresh()
         if parse_tracking_number(number) is None:
             raise _not_found()
         case: Case | None = self.store.find(case_id(number))
-        if case is None or not self._may_read(account, case.area_id, self.clock.now()):
+        if case is None or not may_read(account, self.directory.view, case.area_id,
+                                        at=self.clock.now()):
             raise _not_found()
         return case
 
     def _record_read(self, account: AccountView, case: Case, what: str) -> None:
-        if account.role == "auditor":
+        if account.role == Role.AUDITOR:
             self.store.save(AuditRead(account_id=str(account.id), case_id=case.id, what=what,
                                       at=self.clock.now()))
 
@@ -159,13 +147,13 @@ class CaseService:
             raise InvalidInput("invalid_field", f"status must be one of: {', '.join(STATUSES)}",
                                f"trạng thái phải là một trong: {', '.join(STATUSES)}", "status")
         self.directory.refresh()
-        now = self.clock.now()
+        readable = reader(account, self.directory.view, self.clock.now())
         found = []
         for entry in sorted(self.directory.cases(), key=lambda e: e.tracking_number,
                             reverse=True):
             if query and query.strip().upper() not in entry.tracking_number:
                 continue
-            if not self._may_read(account, entry.area_id, now):
+            if not readable(entry.area_id, None):
                 continue
             case: Case = self.store.repository.get(entry.id)
             if status is not None and case.status != status:
@@ -217,11 +205,11 @@ class CaseService:
     # -- acting -------------------------------------------------------------------------
     def _command(self, account: AccountView, number: str, idempotency_key: str | None,
                  apply: Any) -> dict[str, Any]:
-        if account.role == "auditor":
+        if account.role == Role.AUDITOR:
             raise Forbidden("read_only_role", "Auditors read; they do not change cases",
                             "Kiểm tra viên chỉ được xem, không được thay đổi vụ việc")
         case = self._load(account, number)
-        if not self._may_act(account, case.area_id):
+        if not may_act(account, self.directory.view, case.area_id):
             raise Forbidden("not_in_subtree", "Only leaders of the units above this area may act",
                             "Chỉ lãnh đạo đơn vị phụ trách địa bàn này mới được xử lý vụ việc")
         if not idempotency_key:

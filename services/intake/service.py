@@ -10,6 +10,8 @@ from uuid import UUID
 import structlog
 from eventsourcing.persistence import IntegrityError
 
+from domain.access import may_read, readable_units, reader
+from domain.account import Role
 from domain.clock import Clock
 from domain.errors import (
     Busy,
@@ -132,7 +134,7 @@ class IntakeService:
         rid = report_id(account.id, idempotency_key)
         # No read before the write: a new key is the common case, and a replay shows itself
         # as the IntegrityError below. Refusals look first, so a replay is never refused.
-        if account.role != "cadre" or account.cadre_id is None:
+        if account.role != Role.CADRE or account.cadre_id is None:
             self._replay_if_known(rid, body_hash)
             raise Forbidden("not_a_cadre", "Only assigned cadres submit reports",
                             "Chỉ cán bộ được phân công mới gửi báo cáo")
@@ -149,7 +151,7 @@ class IntakeService:
         on_time = True
         if submission.period is not None:
             deadline = schedule.deadline(submission.kind, submission.period)
-            on_time = now < deadline
+            on_time = schedule.is_on_time(submission.kind, submission.period, now)
         unit_id = self.directory.unit_for_area(submission.area_id)
         for _attempt in range(_SAVE_ATTEMPTS):
             # New case numbers are taken one writer at a time (CaseService.numbering).
@@ -207,27 +209,14 @@ class IntakeService:
         # while NATS is down must not say `published: true`).
         return Outcome(200, existing.as_dict(), self.store.positions(existing.id).get(1))
 
-    def _can_read_area(self, account: AccountView, area_id: str) -> bool:
-        if account.role in ("auditor", "admin") and account.unit_id is None:
-            return True
-        if account.role == "cadre":
-            return False
-        if account.unit_id is None:
-            return False
-        return area_id in self.directory.visible_areas(account.unit_id)
-
-    def _can_read_report(self, account: AccountView, area_id: str, cadre_id: str) -> bool:
-        if account.role == "cadre":
-            return cadre_id == account.cadre_id
-        return self._can_read_area(account, area_id)
-
     def get_report(self, account: AccountView, raw_id: str) -> dict[str, Any]:
         try:
             rid = UUID(raw_id)
         except ValueError:
             raise _not_found("report", "báo cáo") from None
         report: Report | None = self.store.find(rid)
-        if report is None or not self._can_read_report(account, report.area_id, report.cadre_id):
+        if report is None or not may_read(account, self.directory.view, report.area_id,
+                                          at=self.clock.now(), cadre_id=report.cadre_id):
             raise _not_found("report", "báo cáo")
         return report.as_dict()
 
@@ -239,6 +228,7 @@ class IntakeService:
             raise InvalidInput("invalid_field", "limit must be between 1 and 500",
                                "limit phải từ 1 đến 500", "limit")
         self.directory.refresh()
+        readable = reader(account, self.directory.view, self.clock.now())
         found = []
         for entry in reversed(self.directory.reports()):
             if area_id is not None and entry.area_id != area_id:
@@ -247,7 +237,7 @@ class IntakeService:
                 continue
             if kind is not None and entry.kind != kind:
                 continue
-            if not self._can_read_report(account, entry.area_id, entry.cadre_id):
+            if not readable(entry.area_id, entry.cadre_id):
                 continue
             found.append(entry.report_id)
             if len(found) >= limit:
@@ -258,12 +248,12 @@ class IntakeService:
     # -- units ----------------------------------------------------------------------
     def _visible_units(self, account: AccountView) -> set[str]:
         d = self.directory
-        if account.role in ("auditor", "admin") and account.unit_id is None:
-            return {u["id"] for u in d.units()}
-        if account.role == "cadre":
+        if account.role == Role.CADRE:
+            # Listed for them, though they read no rollup: the unit their reports go to.
             cadre = d.cadre(account.cadre_id or "") or {}
             return {cadre["unit"]} if cadre.get("unit") else set()
-        return d.unit_scope(account.unit_id) if account.unit_id else set()
+        units = readable_units(account, d.view)
+        return {u["id"] for u in d.units()} if units is None else units
 
     def _unit_view(self, unit: dict[str, Any]) -> dict[str, Any]:
         return {

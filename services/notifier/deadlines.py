@@ -12,12 +12,14 @@ passed and the one before it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 from domain.errors import DomainError
+from domain.expectation import expected_at
+from domain.ladder import reminder_due
 from domain.periods import REPORT_KIND_CADENCE, Period
 from domain.schedule import Schedule
 from services.common.network_view import NetworkView
@@ -71,9 +73,18 @@ def reminding(schedule: Schedule, at: datetime, kinds: Iterable[str] = KINDS) ->
     found = []
     for kind in kinds:
         due = _due(schedule, kind, schedule.period_of(REPORT_KIND_CADENCE[kind], at))
-        if due.reminder is not None and due.reminder <= at < due.deadline:
+        if reminder_due(due.reminder, due.deadline, at):
             found.append(due)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Pairs:
+    """The pairs of every assignment with one validity span."""
+
+    valid_from: datetime
+    valid_until: datetime | None
+    numbers: set[int] = field(default_factory=set)
 
 
 class Coverage:
@@ -84,18 +95,19 @@ class Coverage:
     """
 
     def __init__(self, view: NetworkView, received: Received) -> None:
-        spans: dict[tuple[datetime, datetime | None], set[int]] = {}
+        spans: dict[tuple[datetime, datetime | None], _Pairs] = {}
         number = received.number
         for a in view.assignments.values():
-            spans.setdefault((a.valid_from, a.valid_until), set()).add(
-                number(a.cadre_id, a.area_id))
-        self._spans = list(spans.items())
+            span = spans.get((a.valid_from, a.valid_until))
+            if span is None:
+                span = spans[(a.valid_from, a.valid_until)] = _Pairs(a.valid_from, a.valid_until)
+            span.numbers.add(number(a.cadre_id, a.area_id))
+        self._spans = list(spans.values())
         self.received = received
 
-    def at(self, instant: datetime) -> set[int]:
-        """The numbers of the pairs expected at `instant`; not to be modified."""
-        covering = [pairs for (start, end), pairs in self._spans
-                    if start <= instant and (end is None or instant < end)]
+    def at(self, deadline: datetime) -> set[int]:
+        """The numbers of the pairs expected at `deadline`; not to be modified."""
+        covering = [span.numbers for span in expected_at(deadline, self._spans)]
         if len(covering) == 1:
             return covering[0]
         return set().union(*covering)

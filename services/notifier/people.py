@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.access import reader
+from domain.account import Role
 from services.common.network_view import NetworkView
 
 _MAX_DEPTH = 64
@@ -32,9 +35,9 @@ class People:
             for account in sorted(self.view.accounts.values(), key=lambda a: a.username):
                 if not account.active:
                     continue
-                if account.role == "leader" and account.unit_id:
+                if account.role == Role.LEADER and account.unit_id:
                     leaders[account.unit_id].append(str(account.id))
-                if account.role == "cadre" and account.cadre_id:
+                if account.role == Role.CADRE and account.cadre_id:
                     cadres[account.cadre_id].append(str(account.id))
             self._leaders, self._cadres = dict(leaders), dict(cadres)
         return self._leaders, self._cadres
@@ -59,14 +62,11 @@ class People:
             self._chains[area_id] = chain
         return self._chains[area_id]
 
-    def visible_rows(self, account_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The rows an account may read, by the intake's rules: own cadre, unit scope, or all."""
+    def visible_rows(self, account_id: str, rows: list[dict[str, Any]],
+                     at: datetime) -> list[dict[str, Any]]:
+        """The rows an active account may read (`domain.access.may_read`)."""
         account = self.view.accounts.get(UUID(account_id))
         if account is None or not account.active:
             return []
-        if account.role == "cadre":
-            return [r for r in rows if r["cadre_id"] == account.cadre_id]
-        if account.unit_id is None:
-            return rows if account.role in ("auditor", "admin") else []
-        areas = self.view.visible_areas(account.unit_id)
-        return [r for r in rows if r["area_id"] in areas]
+        readable = reader(account, self.view, at)
+        return [r for r in rows if readable(r["area_id"], r["cadre_id"])]

@@ -6,13 +6,9 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
+from domain.clock import as_instant
+
 Pair = tuple[str, str]
-
-
-def _instant(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 class Received:
@@ -57,11 +53,11 @@ class Received:
 
     def add_report(self, data: Mapping[str, Any]) -> bool:
         """Record a ReportSubmitted event's fields (times as datetimes or ISO text)."""
-        period, submitted_at = data.get("period"), _instant(data.get("submitted_at"))
+        period, submitted_at = data.get("period"), as_instant(data.get("submitted_at"))
         if period is None or submitted_at is None:
             return False  # urgent reports have no period and no deadline
         return self.add(str(data["kind"]), str(period), str(data["cadre_id"]),
-                        str(data["area_id"]), submitted_at, _instant(data.get("device_time")))
+                        str(data["area_id"]), submitted_at, as_instant(data.get("device_time")))
 
     def numbers(self, kind: str, period: str,
                 at: datetime) -> Mapping[int, object] | Collection[int]:

@@ -22,7 +22,7 @@ from domain.alert import (
     alert_id,
     alert_key,
 )
-from domain.clock import Clock
+from domain.clock import Clock, as_instant
 from domain.delivery import NATS, Delivery
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.ladder import (
@@ -46,12 +46,6 @@ from services.notifier.settings import Channels
 log = structlog.get_logger(__name__)
 
 _REPORT = "ReportSubmitted"
-
-
-def _instant(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
 
 
 class Batch:
@@ -121,7 +115,7 @@ class NotifierService:
         batch = Batch()
         now = self.clock.now()
         area_id, cadre_id = str(data["area_id"]), str(data["cadre_id"])
-        submitted_at = _instant(data["submitted_at"]) or now
+        submitted_at = as_instant(data["submitted_at"]) or now
         period = data.get("period")
         if period is not None:
             # The ladder stops the moment the report arrives.
@@ -325,7 +319,7 @@ class NotifierService:
         rows = overdue(self.view, self.received, at, self.kinds, self.coverage())
         if account_id is None:
             return rows
-        return self.people.visible_rows(_account(account_id), rows)
+        return self.people.visible_rows(_account(account_id), rows, at)
 
     # -- the outbox ------------------------------------------------------------------------
     def outbox(self, channel: str) -> list[Delivery]:

@@ -17,7 +17,7 @@ import nats.errors
 import pytest
 from nats.aio.msg import Msg
 
-from services.aggregator import may_read_rollup
+from domain.access import may_read_rollup
 from services.aggregator.bootstrap import Runtime, bootstrap
 from services.aggregator.consumer import DURABLE, ConsumerSettings, ack, sequence
 from services.common.contracts import ROLLUPS_GET

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.aggregator import may_read_rollup
+from domain.access import may_read_rollup
 from services.aggregator.synthetic import EnvelopeWriter
 from services.common.network_view import NetworkView
 from services.common.plan_file import load_plan

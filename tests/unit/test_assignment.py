@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.assignment import Assignment
+from domain.assignment import Assignment, overlaps
 
 START = datetime(2026, 1, 1, 17, 0, tzinfo=UTC)
 END = datetime(2026, 6, 30, 17, 0, tzinfo=UTC)
@@ -59,3 +59,19 @@ def test_ending_an_already_ended_assignment_records_nothing():
 
 def test_same_cadre_area_and_start_name_the_same_assignment():
     assert make().id == make(until=None).id
+
+
+def test_spans_that_share_an_instant_overlap():
+    assert overlaps((START, END), (END - TICK, None))
+    assert overlaps((START, None), (START - TICK, START + TICK))
+
+
+def test_a_span_ending_where_the_next_begins_does_not_overlap_it():
+    assert not overlaps((START, END), (END, None))
+    assert not overlaps((END, None), (START, END))
+
+
+def test_an_assignment_cancelled_before_it_began_overlaps_nothing():
+    # Ended at its start: it never covered an instant, so it blocks no new assignment.
+    assert not overlaps((END, END), (START, None))
+    assert not overlaps((START, None), (END, END))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,9 +41,11 @@ def test_five_failures_refuse_the_sixth_attempt_with_the_wait_in_minutes(limiter
     assert refused.value.field is None
 
 
-def test_four_failures_still_let_the_fifth_attempt_through(limiter):
+def test_four_failures_still_let_the_fifth_attempt_through(limiter, clock):
     fail(limiter, times=4)
-    limiter.admit("cb.a", ADDRESS)
+    assert limiter.admit("cb.a", ADDRESS) == clock.now()  # admitted: its stamp comes back
+    with pytest.raises(TooManyAttempts):  # and it counted: it was the fifth
+        limiter.admit("cb.a", ADDRESS)
 
 
 def test_the_cool_down_ends_after_fifteen_minutes(limiter, clock):
@@ -59,15 +62,22 @@ def test_failures_older_than_the_window_no_longer_count(limiter, clock):
     fail(limiter, times=4)
     clock.advance(timedelta(minutes=15, seconds=1))
     fail(limiter, times=4)
-    limiter.admit("cb.a", ADDRESS)  # the fifth within the window: still admitted
+    # The fifth within the window (the ninth in all): still admitted, and the limit.
+    assert limiter.admit("cb.a", ADDRESS) == clock.now()
+    with pytest.raises(TooManyAttempts) as refused:
+        limiter.admit("cb.a", ADDRESS)
+    assert refused.value.retry_after == 15 * 60
 
 
-def test_a_success_resets_the_usernames_count(limiter):
+def test_a_success_resets_the_usernames_count(limiter, clock):
     fail(limiter, times=4)
     attempt = limiter.admit("cb.a", ADDRESS)
     limiter.succeeded("cb.a", ADDRESS, attempt)
     fail(limiter, times=4)
-    limiter.admit("cb.a", ADDRESS)
+    # Nine failures in the window, but only the four since the success count.
+    assert limiter.admit("cb.a", ADDRESS) == clock.now()
+    with pytest.raises(TooManyAttempts):
+        limiter.admit("cb.a", ADDRESS)
 
 
 def test_the_username_is_refused_from_any_address(limiter):
@@ -97,18 +107,36 @@ def test_a_success_does_not_clear_the_address(limiter):
 
 
 def test_attempts_in_flight_count_at_once(limiter):
-    # Five guesses admitted before any answer: the sixth is refused without waiting.
-    stamps = [limiter.admit("cb.a", None) for _ in range(5)]
-    with pytest.raises(TooManyAttempts):
-        limiter.admit("cb.a", None)
-    assert len(stamps) == 5
+    # Given eight guesses sent at the same moment, none answered yet (no `succeeded`)
+    start = threading.Barrier(8)
+    admitted: list[datetime] = []
+    refused: list[TooManyAttempts] = []
+
+    def guess() -> None:
+        start.wait()
+        try:
+            admitted.append(limiter.admit("cb.a", None))
+        except TooManyAttempts as err:
+            refused.append(err)
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    # When they all reach the limiter
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    # Then each counted as it was admitted: five got through, the other three were refused
+    assert len(admitted) == 5
+    assert [err.retry_after for err in refused] == [15 * 60] * 3
 
 
-def test_a_fifth_attempt_that_succeeds_unlocks_the_username(limiter):
+def test_a_fifth_attempt_that_succeeds_unlocks_the_username(limiter, clock):
     fail(limiter, times=4)
-    attempt = limiter.admit("cb.a", ADDRESS)
-    limiter.succeeded("cb.a", ADDRESS, attempt)
-    limiter.admit("cb.a", ADDRESS)
+    attempt = limiter.admit("cb.a", ADDRESS)  # the fifth locks the username …
+    limiter.succeeded("cb.a", ADDRESS, attempt)  # … until it turns out right
+    assert limiter.admit("cb.a", ADDRESS) == clock.now()
+    fail(limiter, times=3)  # a fresh count: four failures since the success, not nine
+    assert limiter.admit("cb.a", ADDRESS) == clock.now()
 
 
 def test_without_an_address_only_the_username_counts(limiter):

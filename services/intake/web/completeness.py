@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from domain.periods import Period
+from domain.expectation import expected
+from domain.periods import Period, ReportKind
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
 from services.intake.web.due import area_name
@@ -37,19 +37,21 @@ class UnitWeek:
     truncated: bool
 
 
-def unit_week(runtime: Runtime, account: AccountView, unit_id: str, period: Period,
-              now: datetime) -> UnitWeek:
-    """Read in a worker thread; a report counts for the (cadre, area) pair that sent it."""
+def unit_week(runtime: Runtime, account: AccountView, unit_id: str,
+              period: Period) -> UnitWeek:
+    """Read in a worker thread; a report counts for the (cadre, area) pair that sent it.
+    The pairs expected are those assigned at the week's deadline, as the aggregator counts."""
     directory = runtime.directory
     directory.refresh()
     view = directory.view
-    reports = runtime.service.list_reports(account, None, str(period), "weekly", MAX_REPORTS)
+    reports = runtime.service.list_reports(account, None, str(period), ReportKind.WEEKLY,
+                                           MAX_REPORTS)
     sent: dict[tuple[str, str], dict[str, Any]] = {}
     for report in reports:
         sent.setdefault((report["cadre_id"], report["area_id"]), report)
     children = view.unit_children().get(unit_id) or [unit_id]
     rows = []
-    active = view.active_assignments(now)
+    active = expected(directory.schedule(), ReportKind.WEEKLY, period, view.assignments.values())
     for child in children:
         unit = view.units.get(child, {})
         areas = view.subtree_areas(child)

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.clock import VN
-from domain.periods import Cadence, Period
+from domain.expectation import expected
+from domain.periods import Cadence, Period, ReportKind
 from domain.schedule import Schedule
 from services.intake.bootstrap import Runtime
-from services.intake.directory import AccountView
+from services.intake.directory import AccountView, AssignmentView
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 LOOK_BACK_WEEKS = 4
@@ -80,16 +81,22 @@ def area_name(runtime: Runtime, area_id: str) -> str:
     return str(area.get("name") or area_id)
 
 
+def owed_areas(schedule: Schedule, week: Period, held: list[AssignmentView]) -> list[str]:
+    """The areas whose weekly report the cadre owes for `week`: those held at its deadline."""
+    return sorted({a.area_id for a in expected(schedule, ReportKind.WEEKLY, week, held)})
+
+
 def cadre_week(runtime: Runtime, account: AccountView, now: datetime) -> CadreWeek:
     """Read in a worker thread: the directory and the store are synchronous."""
     directory = runtime.directory
     schedule = directory.schedule()
     period = schedule.period_of(Cadence.WEEK, now)
-    deadline = schedule.deadline("weekly", period)
+    deadline = schedule.deadline(ReportKind.WEEKLY, period)
     mine = runtime.service.list_reports(account, None, None, None, 500)
-    weekly = {(r["area_id"], r["period"]): r for r in reversed(mine) if r["kind"] == "weekly"}
-    cadre_id = account.cadre_id or ""
-    area_ids = directory.assigned_areas(cadre_id, now)
+    weekly = {(r["area_id"], r["period"]): r for r in reversed(mine)
+              if r["kind"] == ReportKind.WEEKLY}
+    held = directory.view.assignments_of(account.cadre_id or "")
+    area_ids = owed_areas(schedule, period, held)
     areas = [AreaWeek(a, area_name(runtime, a), weekly.get((a, str(period)))) for a in area_ids]
     start, end = schedule.bounds(period)
     sent = [r for r in mine if r.get("period") == str(period)
@@ -97,16 +104,15 @@ def cadre_week(runtime: Runtime, account: AccountView, now: datetime) -> CadreWe
     missing = []
     week = period
     for _ in range(LOOK_BACK_WEEKS + 1):
-        due = schedule.deadline("weekly", week)
+        due = schedule.deadline(ReportKind.WEEKLY, week)
         if due <= now:
-            for a in area_ids:
-                covered = directory.assignment_at(cadre_id, a, due - timedelta(seconds=1))
-                if covered and (a, str(week)) not in weekly:
+            for a in owed_areas(schedule, week, held):
+                if (a, str(week)) not in weekly:
                     missing.append(Missing(str(week), week_label(week, schedule), a,
                                            area_name(runtime, a), due))
         week = week.previous()
     target_period = period if now < deadline or not all(a.report for a in areas) \
         else period.next()
-    target = schedule.deadline("weekly", target_period)
+    target = schedule.deadline(ReportKind.WEEKLY, target_period)
     return CadreWeek(period, week_label(period, schedule), deadline, target,
                      week_label(target_period, schedule), areas, sent, missing)

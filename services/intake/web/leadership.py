@@ -60,7 +60,7 @@ def router(site: Site) -> APIRouter:
         now = runtime.clock.now()
         schedule = runtime.directory.schedule()
         period = schedule.period_of(Cadence.WEEK, now)
-        week = await run_in_threadpool(unit_week, runtime, viewer.account, unit_id, period, now)
+        week = await run_in_threadpool(unit_week, runtime, viewer.account, unit_id, period)
         cases = await run_in_threadpool(runtime.cases.search, viewer.account, None, None, 200)
         alerts, alerts_error, alerts_page = None, None, None
         cursor = request.query_params.get("canh_bao") or None

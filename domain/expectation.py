@@ -1,0 +1,38 @@
+"""Which (cadre, area) pairs owe a report: the assignments active at its deadline.
+
+One rule for the aggregator's completeness, the notifier's overdue sweep and the web's
+pages (docs/aggregator.md, "Expected reports"): half-open, so an assignment that starts
+at the deadline owes the report and one that ends at it does not. Services pass in the
+assignments they hold; the rule needs only each one's span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from domain.assignment import covers
+from domain.periods import Period
+from domain.schedule import Schedule
+
+
+class Span(Protocol):
+    @property
+    def valid_from(self) -> datetime: ...
+    @property
+    def valid_until(self) -> datetime | None: ...
+
+
+S = TypeVar("S", bound=Span)
+
+
+def expected_at(deadline: datetime, assignments: Iterable[S]) -> list[S]:
+    """The assignments that owe a report due at `deadline`."""
+    return [a for a in assignments if covers(a.valid_from, a.valid_until, deadline)]
+
+
+def expected(schedule: Schedule, kind: str, period: Period, assignments: Iterable[S]) -> list[S]:
+    """The assignments that owe the report of this kind for this period (not urgent ones:
+    an urgent report has no deadline, and the schedule refuses it)."""
+    return expected_at(schedule.deadline(kind, period), assignments)
