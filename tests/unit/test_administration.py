@@ -11,9 +11,9 @@ from domain.clock import FixedClock
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from domain.ids import NETWORK_ID
 from domain.network import Network
-from services.intake import administration, network_plan
 from services.common.plan_file import parse_plan
 from services.common.store import Store
+from services.intake import administration, network_plan
 from services.intake.administration import (
     TEMPORARY_CHARACTERS,
     Administration,
