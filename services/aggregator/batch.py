@@ -38,6 +38,8 @@ class Firsts:
 
     A catch-up meets the same week in batch after batch; asking the store each time
     cost more than the rest of preparing a batch. Only ever added to, like the rows.
+    Only a saving: a batch keeps its own reference to every set it needs, so an
+    eviction, even of a set the same batch loaded, never loses what it knows.
     """
 
     def __init__(self, size: int = 8):
@@ -71,6 +73,8 @@ class Batch:
         self.spots: list[tuple[Any, ...]] = []
         self.network_rows: list[tuple[Any, ...]] = []
         self.dirty_pairs: set[tuple[str, str]] = set()
+        # (kind, period) → the (cadre, area) pairs whose first report is known: this batch's own.
+        self.seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self.areas_changed = False
         self.schedule_changed = False
 
@@ -90,21 +94,22 @@ class Batch:
         """Load, for each (kind, period) of the batch, the pairs that already reported."""
         calendar = self.network.calendar
         for kind, period in sorted({r.pair[:2] for r in reports if r.pair is not None}):
-            if self.firsts.get(kind, period) is not None:
-                continue
-            async with self.db.execute(
-                "SELECT cadre_id, area_id FROM reports "
-                "WHERE kind = ? AND at = ? AND period = ? AND first = 1",
-                (kind, calendar.deadline(kind, period)[0], period)) as cursor:
-                self.firsts.put(kind, period, {tuple(row) for row in await cursor.fetchall()})
+            known = self.firsts.get(kind, period)
+            if known is None:
+                async with self.db.execute(
+                    "SELECT cadre_id, area_id FROM reports "
+                    "WHERE kind = ? AND at = ? AND period = ? AND first = 1",
+                    (kind, calendar.deadline(kind, period)[0], period)) as cursor:
+                    known = {tuple(row) for row in await cursor.fetchall()}
+                self.firsts.put(kind, period, known)
+            self.seen[(kind, period)] = known
 
     def _report(self, fact: ReportFact) -> None:
         network = self.network
         slot, at = network.calendar.place(fact.kind, fact.period, fact.submitted_at)
         first = expected = False
         if fact.pair is not None and fact.period is not None:
-            seen = self.firsts.get(fact.kind, fact.period)
-            assert seen is not None  # loaded by _known_pairs
+            seen = self.seen[(fact.kind, fact.period)]
             first = (fact.cadre_id, fact.area_id) not in seen
             if first:
                 seen.add((fact.cadre_id, fact.area_id))

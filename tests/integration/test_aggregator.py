@@ -116,6 +116,35 @@ async def test_reports_submitted_to_the_intake_roll_up_over_nats(
     assert (bad["status"], bad["body"]["error"]["field"]) == (422, "period")
 
 
+async def test_a_backlog_spanning_many_periods_is_applied_in_one_batch_without_wedging(
+    system: System,
+):
+    # Given twenty weeks of reports (all but this week's late) submitted while it is down
+    weeks = [f"2026-W{week:02d}" for week in range(29, 49)]
+    for week in weeks:
+        await submit(system, DONG_COI, f"late-{week}", period=week)
+    last = await stream_last(system)
+    # When it starts and pulls them all in one batch
+    runtime = start(system)
+    await runtime.start()
+    try:
+        # Then it applies the batch once, without a failure, and counts every week
+        assert await runtime.wait_applied(last, within=10), "the aggregator wedged"
+        assert runtime.consumer is not None and runtime.consumer.failures == 0
+        oldest = await rollup(system, "ccb-thuan-thanh", weeks[0])
+        assert (oldest["received"], oldest["late"]) == (1, 1)
+        current = await rollup(system, "ccb-thuan-thanh", weeks[-1])
+        assert (current["received"], current["on_time"]) == (1, 1)
+        assert runtime.health()["status"] == "ok"
+        # And `tinhhinh replay` reads the same backlog in one batch too
+        from services.aggregator.replay import replay
+
+        assert await replay(runtime.path.parent, system.nats_url) == last
+        assert await rollup(system, "ccb-thuan-thanh", weeks[0]) == oldest
+    finally:
+        await runtime.stop()
+
+
 async def test_a_lost_ack_brings_the_message_back_and_it_is_counted_once(system: System):
     # Given an aggregator whose first acknowledgements never reach the server
     acked: list[int] = []

@@ -211,3 +211,21 @@ async def test_a_restart_rebuilds_the_network_from_the_file_alone(model: Model):
     assert model.projector.position == model.seq
     assert model.projector.network.unit("ccb-thuan-thanh") is not None
     assert await model.rollup() == before
+
+
+async def test_a_batch_spanning_more_weeks_than_the_cache_holds_counts_each_first_report(
+    model: Model,
+):
+    # Given twenty weeks of reports from one cadre, late, arriving in one batch
+    weeks = [f"2026-W{week:02d}" for week in range(29, 49)]
+    reports = [model.weekly(DONG_COI, at=AFTER_DEADLINE, period=week) for week in weeks]
+    # When the projection applies them at once (more weeks than its cache of first reports)
+    position = await model.feed(*reports, model.weekly(DONG_COI, at=AFTER_DEADLINE,
+                                                       period=weeks[0], summary="Bổ sung"))
+    # Then every week's first report is a receipt and the repeated one is a duplicate
+    assert position == model.seq
+    assert model.rows("SELECT COUNT(*) FROM reports WHERE first = 1") == [(20,)]
+    for week in (weeks[0], weeks[-1]):
+        rollup = await model.rollup("ccb-thuan-thanh", week)
+        assert (rollup["received"], rollup["late"]) == (1, 1)
+    assert (await model.rollup("ccb-thuan-thanh", weeks[0]))["duplicates"] == 1
