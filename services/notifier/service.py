@@ -193,18 +193,22 @@ class NotifierService:
         """Raise what the clock says is due, climb what has waited too long; deliveries queued."""
         now = self.clock.now()
         batch = Batch()
+        swept: list[tuple[str, str]] = []
         if self.view.loaded:
             schedule = self.view.schedule()
             for due in reminding(schedule, now, self.kinds):
                 if ("reminder", due.label) not in self._swept:
                     self._raise_reminders(batch, due, now)
-                    self._swept.add(("reminder", due.label))
+                    swept.append(("reminder", due.label))
             for due in passed(schedule, now, self.kinds):
                 if ("overdue", due.label) not in self._swept:
                     self._raise_overdue(batch, due, now)
-                    self._swept.add(("overdue", due.label))
+                    swept.append(("overdue", due.label))
         self._climb(batch, now)
-        return self._commit(batch)
+        queued = self._commit(batch)
+        # Only once saved: a sweep whose save failed is swept again on the next tick.
+        self._swept.update(swept)
+        return queued
 
     def _missing_by_area(self, due: Due, at: datetime) -> dict[str, list[str]]:
         areas: dict[str, list[str]] = defaultdict(list)
