@@ -31,6 +31,8 @@ _HOT_SPOT_INSERT = (
     "submitted_at, rank, category, severity, title, description)"
 )
 _NETWORK_INSERT = "INSERT INTO network_events (seq, type, aggregate_id, data)"
+_APPLIED_INSERT = "INSERT INTO applied_events (event_id)"
+_DEAD_INSERT = "INSERT OR IGNORE INTO dead_letters (seq, subject, reason, payload)"
 
 
 class Firsts:
@@ -72,6 +74,9 @@ class Batch:
         self.rows: list[tuple[Any, ...]] = []
         self.spots: list[tuple[Any, ...]] = []
         self.network_rows: list[tuple[Any, ...]] = []
+        self.event_ids: list[tuple[str]] = []
+        # (stream sequence, subject, reason, raw payload) of each envelope refused.
+        self.dead: list[tuple[int, str, str, bytes]] = []
         self.dirty_pairs: set[tuple[str, str]] = set()
         # (kind, period) → the (cadre, area) pairs whose first report is known: this batch's own.
         self.seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
@@ -148,6 +153,8 @@ class Batch:
 
     # -- in the transaction ------------------------------------------------------------
     async def write(self, projector: Projector) -> None:
+        await bulk.insert(self.db, _DEAD_INSERT, self.dead)
+        await bulk.insert(self.db, _APPLIED_INSERT, self.event_ids)
         await bulk.insert(self.db, _NETWORK_INSERT, self.network_rows)
         await bulk.insert(self.db, _REPORT_INSERT, self.rows)
         await bulk.insert(self.db, _HOT_SPOT_INSERT, self.spots)

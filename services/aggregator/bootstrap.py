@@ -100,6 +100,7 @@ class Runtime:
             "consumer": consumer_ok,
             "position": position,
             "lag": max(0, stream_last - position),
+            "dead_letters": 0 if self.projector is None else self.projector.dead_letters,
         }
 
 

@@ -156,8 +156,8 @@ class Consumer:
                     await self.projector.check()
                     continue
                 delivered = [Delivered.of(m) for m in msgs]
-                await self.projector.apply([(d.stream, d.msg.data) for d in delivered],
-                                           gap_ok=gap_ok)
+                await self.projector.apply(
+                    [(d.stream, d.msg.data, d.msg.subject) for d in delivered], gap_ok=gap_ok)
                 gap_ok = False
                 async with self._advanced:
                     self._advanced.notify_all()

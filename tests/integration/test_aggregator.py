@@ -145,6 +145,56 @@ async def test_a_backlog_spanning_many_periods_is_applied_in_one_batch_without_w
         await runtime.stop()
 
 
+async def published_envelopes(system: System) -> list[tuple[str, dict[str, Any]]]:
+    """(subject, envelope) of every message on the stream, in order."""
+    js = system.nc.jetstream()
+    last = await stream_last(system)
+    out = []
+    for seq in range(1, last + 1):
+        msg = await js.get_msg(EVENTS_STREAM, seq)
+        out.append((str(msg.subject), json.loads(msg.data or b"{}")))
+    return out
+
+
+async def test_malformed_envelopes_are_dead_lettered_once_and_a_forged_position_changes_nothing(
+    system: System, aggregator: Runtime,
+):
+    js = system.nc.jetstream()
+    await submit(system, DONG_COI, "w48-a")
+    subject, real = (await published_envelopes(system))[-1]
+    # Given, straight on the stream between real reports: a report without data, one for a
+    # week that does not exist, and a copy of the real one that claims position 10**15
+    empty = json.dumps({**real, "data": {}}).encode()
+    no_week = json.dumps({**real, "event_id": "x-1", "data": {
+        **real["data"], "period": "2026-W99"}}).encode()
+    forged = json.dumps({**real, "position": 10**15}).encode()
+    bad = [(await js.publish(subject, payload)).seq for payload in (empty, no_week)]
+    await js.publish(subject, forged)
+    await submit(system, TRAM_LO, "w48-b")
+    # When the aggregator has read them all
+    await caught_up(system, aggregator)
+    # Then the real reports are counted, once each, and the later one was not dropped
+    province = await rollup(system)
+    assert (province["received"], province["reports"]) == (2, 2)
+    # And each malformed one is one dead letter: sequence, subject, reason, raw bytes
+    expected = [(bad[0], subject, empty), (bad[1], subject, no_week)]
+
+    def letters() -> list[tuple[Any, ...]]:
+        with sqlite3.connect(aggregator.path) as db:
+            return db.execute("SELECT seq, subject, payload, reason FROM dead_letters "
+                              "ORDER BY seq").fetchall()
+    assert [row[:3] for row in letters()] == expected
+    assert "lacks 'kind'" in letters()[0][3] and "2026-W99" in letters()[1][3]
+    assert aggregator.health()["dead_letters"] == 2
+    # And a restart (redelivering what was not acknowledged) records them no second time
+    await aggregator.stop()
+    await aggregator.start()
+    await caught_up(system, aggregator)
+    assert [row[:3] for row in letters()] == expected
+    assert aggregator.health()["dead_letters"] == 2
+    assert (await rollup(system))["received"] == 2
+
+
 async def test_a_lost_ack_brings_the_message_back_and_it_is_counted_once(system: System):
     # Given an aggregator whose first acknowledgements never reach the server
     acked: list[int] = []
