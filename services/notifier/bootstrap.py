@@ -146,6 +146,7 @@ class Runtime:
             "status": "ok" if ready else "starting",
             "nats": nats_ok,
             "consumer_position": 0 if consumer is None else consumer.position,
+            "dead_letters": len(self.service.book.dead_letters),
             "outbox": {c: {"failures": d.failures, "sent": d.sent}
                        for c, d in self.dispatchers.items()},
         }

@@ -125,9 +125,10 @@ class EventConsumer:
 
     async def _handle(self, msg: Msg) -> None:
         seq = msg.metadata.sequence.stream
-        envelope = _decode(msg)
-        if envelope is None:
-            await msg.term()
+        try:
+            envelope = wire.decode(msg.data)
+        except wire.EnvelopeRejected as exc:
+            await self._dead_letter(msg, seq, exc.reason)
             return
         try:
             queued = await self.call(self.service.apply, envelope,
@@ -143,9 +144,24 @@ class EventConsumer:
             self.on_queued()
 
 
+    async def _dead_letter(self, msg: Msg, seq: int, reason: str) -> None:
+        """Keep the envelope as a dead letter, then acknowledge it: it never comes back."""
+        log.error("envelope_dead_lettered", seq=seq, subject=msg.subject, reason=reason)
+        try:
+            await self.call(self.service.dead_letter, seq, msg.subject, reason, msg.data)
+        except Exception as exc:
+            # Not kept, so not acknowledged: it is redelivered and kept on a later try.
+            log.exception("dead_letter_failed", seq=seq, error=repr(exc))
+            await msg.nak(delay=1.0)
+            return
+        await msg.ack()
+        self.position = seq
+
+
 def _decode(msg: Msg) -> dict[str, Any] | None:
+    """For the replay: what the strict decoder refuses is the durable consumer's dead letter."""
     try:
         return wire.decode(msg.data)
-    except ValueError as exc:
-        log.error("envelope_refused", subject=msg.subject, error=str(exc))
+    except wire.EnvelopeRejected as exc:
+        log.debug("envelope_skipped", seq=msg.metadata.sequence.stream, reason=exc.reason)
         return None

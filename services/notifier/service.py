@@ -6,6 +6,7 @@ the network view, the ledger and the alert book never change under a reader.
 
 from __future__ import annotations
 
+import base64
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,7 @@ from domain.ladder import (
 )
 from services.common.network_view import NetworkView
 from services.notifier.book import AlertBook
+from services.notifier.dead_letter import DeadLetter, dead_letter_id
 from services.notifier.deadlines import Coverage, Due, missing, overdue, passed, reminding
 from services.notifier.digest import ESCALATED, RAISED, Notice, describe, digests, feed
 from services.notifier.people import People
@@ -110,6 +112,16 @@ class NotifierService:
         if type_ == "CaseStatusChanged" and data.get("status") == "resolved":
             return self._commit(self._on_case_closed(data))
         return 0
+
+    def dead_letter(self, seq: int, subject: str, reason: str, payload: bytes) -> bool:
+        """Keep an envelope no retry could apply; False if this one was kept already."""
+        letter_id = dead_letter_id(seq, payload)
+        if letter_id in self.book.dead_letters:
+            return False
+        self.book.commit(DeadLetter(seq=seq, subject=subject, reason=reason,
+                                    payload_b64=base64.b64encode(payload).decode(),
+                                    recorded_at=self.clock.now()))
+        return True
 
     def _network_changed(self) -> None:
         self._coverage = None
