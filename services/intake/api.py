@@ -20,6 +20,7 @@ from domain.errors import DomainError, InvalidInput, NotFound, Unauthenticated, 
 from services.aggregator.scope import may_read_rollup
 from services.common.aggregator_client import AggregatorClient
 from services.common.notifier_client import NotifierClient
+from services.intake import consumer_gauges
 from services.intake.audit.database import database_path
 from services.intake.audit.status import AuditStatus
 from services.intake.bootstrap import Runtime
@@ -129,12 +130,16 @@ def create_app(runtime: Runtime) -> FastAPI:
             except DomainError:
                 answer = {"status": "unreachable"}
             health[name] = answer.get("status")
+            if answer.get("reason"):
+                health.setdefault("reasons", {})[name] = answer["reason"]
             if answer.get("status") != "ok":
                 health["status"] = "starting"
         return JSONResponse(health, status_code=200 if health["status"] == "ok" else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
+        await consumer_gauges.refresh({"aggregator": runtime.aggregator,
+                                       "notifier": runtime.notifier})
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/api/v1/auth/token", responses={

@@ -9,7 +9,8 @@ import signal
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +253,46 @@ async def test_a_failed_transaction_rolls_back_and_is_applied_on_retry(
     await caught_up(system, aggregator)
     province = await rollup(system)
     assert (province["received"], province["reports"], province["hot_spot_count"]) == (1, 1, 1)
+
+
+async def test_a_batch_failing_for_over_a_minute_turns_healthz_503_naming_the_consumer(
+    system: System, aggregator: Runtime,
+):
+    await caught_up(system, aggregator)
+    system.runtime.settings = replace(system.runtime.settings, required_services=("aggregator",))
+    assert (await system.client.get("/healthz")).status_code == 200
+    # Given a batch whose write fails every time
+    with sqlite3.connect(aggregator.path) as db:
+        db.execute("CREATE TRIGGER fail_hot_spots BEFORE INSERT ON hot_spots "
+                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+    consumer = aggregator.consumer
+    assert consumer is not None
+    await submit(system, DONG_COI, "w48-a", hot_spots=[
+        {"category": "land", "severity": "low", "title": "Tranh chấp nhỏ"}])
+
+    async def failed() -> bool:
+        return consumer.failures >= 1
+    await eventually(failed)
+    # When the clock passes a minute of failing on it
+    system.clock.set(system.clock.now() + timedelta(seconds=61))
+    # Then /healthz is 503 and names the stuck consumer and its last error
+    resp = await system.client.get("/healthz")
+    assert resp.status_code == 503
+    assert resp.json()["aggregator"] == "stuck"
+    assert "injected failure" in resp.json()["reasons"]["aggregator"]
+    # And /metrics shows how long, the lag and the failures
+    metrics = (await system.client.get("/metrics")).text
+    assert 'tinhhinh_consumer_up{consumer="aggregator"} 1.0' in metrics
+    stuck = next(line for line in metrics.splitlines()
+                 if line.startswith('tinhhinh_consumer_stuck_seconds{consumer="aggregator"}'))
+    assert float(stuck.split()[-1]) >= 61
+    assert 'tinhhinh_consumer_lag{consumer="aggregator"} 0.0' not in metrics
+    # And once the cause is gone it catches up and is healthy again
+    with sqlite3.connect(aggregator.path) as db:
+        db.execute("DROP TRIGGER fail_hot_spots")
+    await caught_up(system, aggregator)
+    assert (await system.client.get("/healthz")).status_code == 200
+    assert aggregator.health()["last_error"] is not None
 
 
 async def test_a_crash_between_commit_and_ack_redelivers_and_counts_once(system: System):

@@ -25,6 +25,7 @@ from services.common.streams import ALERTS_STREAM, EVENTS_STREAM
 from services.notifier import cli
 from services.notifier.bootstrap import Runtime, bootstrap
 from services.notifier.settings import Channels, NotifierSettings
+from services.notifier.store import AlertStore, alert_store_env
 from tests.integration.conftest import VN, System
 from tests.integration.sinks import SmtpSink
 
@@ -275,6 +276,46 @@ async def test_malformed_envelopes_are_dead_lettered_once_and_alerts_go_on(
     async with notifier(system, home) as again:
         assert again.health()["dead_letters"] == 2
         assert len(again.service.book.alerts) == 2
+
+
+class FailingStore(AlertStore):
+    """The notifier's real store, whose saves fail while `failing` is set (a full disk)."""
+
+    name = AlertStore.name
+    failing = False
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self.failing:
+            raise OSError("injected: database or disk is full")
+        return super().save(*objs, **kwargs)
+
+
+async def test_a_message_failing_for_over_a_minute_shows_the_notifier_stuck(
+        system: System, home: Path):
+    store = FailingStore(env=alert_store_env(home))
+    runtime = bootstrap(settings_for(system, home), clock=system.clock, store=store)
+    await runtime.start()
+    try:
+        consumer = runtime.consumer
+        assert consumer is not None
+        # Given an urgent report the notifier cannot save alerts for
+        store.failing = True
+        token = await system.token(CADRE)
+        assert (await system.submit(token, "u-1", **urgent())).status_code == 201
+        await eventually(lambda: consumer.health.failures >= 1)
+        assert runtime.health()["status"] == "ok"
+        # When a minute passes without progress
+        system.clock.set(system.clock.now() + timedelta(seconds=61))
+        # Then its health says stuck, why, and what waits
+        health = (await rpc(system, "notifier.health", {}))["body"]
+        assert health["status"] == "stuck"
+        assert "disk is full" in health["reason"] and "disk is full" in health["last_error"]
+        # And once the store takes writes again the alert is raised and it is healthy
+        store.failing = False
+        await eventually(lambda: inbox(system, LINE[0]))
+        await eventually(lambda: runtime.health()["status"] == "ok")
+    finally:
+        await runtime.stop()
 
 
 # --- deadlines ---------------------------------------------------------------------------
