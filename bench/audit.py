@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -81,17 +82,18 @@ def rows(n: int, seed: int = 7) -> Iterator[tuple[int, str, int, str, bytes]]:
                TOPICS[i % len(TOPICS)].decode(), state(rng, i))
 
 
-def write_events(home: Path, n: int) -> Path:
+def write_events(home: Path, n: int, transaction: int = TRANSACTION) -> Path:
     open_store(home).close()  # the application creates its own table
     db = home / "events.sqlite"
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA synchronous=NORMAL")  # a bulk load, not acknowledged reports
     source = rows(n)
-    for _ in range(0, n, TRANSACTION):
+    for _ in range(0, n, transaction):
         conn.execute("BEGIN")
+        # islice, not `next` n times: the last transaction may hold fewer rows.
         conn.executemany("INSERT INTO stored_events (rowid, originator_id, originator_version, "
                          "topic, state) VALUES (?, ?, ?, ?, ?)",
-                         (next(source) for _ in range(min(TRANSACTION, n))))
+                         itertools.islice(source, transaction))
         conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

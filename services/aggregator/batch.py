@@ -29,6 +29,8 @@ _HOT_SPOT_INSERT = (
     "submitted_at, rank, category, severity, title, description)"
 )
 _NETWORK_INSERT = "INSERT INTO network_events (seq, type, aggregate_id, data)"
+_APPLIED_INSERT = "INSERT INTO applied_events (event_id)"
+_DEAD_INSERT = "INSERT OR IGNORE INTO dead_letters (seq, subject, reason, payload)"
 
 
 # Each area and its ancestors (NetworkIndex.ancestors), as area_ancestors stores them.
@@ -44,6 +46,8 @@ class Firsts:
 
     A catch-up meets the same week in batch after batch; asking the store each time
     cost more than the rest of preparing a batch. Only ever added to, like the rows.
+    Only a saving: a batch keeps its own reference to every set it needs, so an
+    eviction, even of a set the same batch loaded, never loses what it knows.
     """
 
     def __init__(self, size: int = 8):
@@ -76,7 +80,12 @@ class Batch:
         self.rows: list[tuple[Any, ...]] = []
         self.spots: list[tuple[Any, ...]] = []
         self.network_rows: list[tuple[Any, ...]] = []
+        self.event_ids: list[tuple[str]] = []
+        # (stream sequence, subject, reason, raw payload) of each envelope refused.
+        self.dead: list[tuple[int, str, str, bytes]] = []
         self.dirty_pairs: set[tuple[str, str]] = set()
+        # (kind, period) → the (cadre, area) pairs whose first report is known: this batch's own.
+        self.seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self.areas_changed = False
         self.schedule_changed = False
 
@@ -96,21 +105,22 @@ class Batch:
         """Load, for each (kind, period) of the batch, the pairs that already reported."""
         calendar = self.network.calendar
         for kind, period in sorted({r.pair[:2] for r in reports if r.pair is not None}):
-            if self.firsts.get(kind, period) is not None:
-                continue
-            async with self.db.execute(
-                "SELECT cadre_id, area_id FROM reports "
-                "WHERE kind = ? AND at = ? AND period = ? AND first = 1",
-                (kind, calendar.deadline(kind, period)[0], period)) as cursor:
-                self.firsts.put(kind, period, {tuple(row) for row in await cursor.fetchall()})
+            known = self.firsts.get(kind, period)
+            if known is None:
+                async with self.db.execute(
+                    "SELECT cadre_id, area_id FROM reports "
+                    "WHERE kind = ? AND at = ? AND period = ? AND first = 1",
+                    (kind, calendar.deadline(kind, period)[0], period)) as cursor:
+                    known = {tuple(row) for row in await cursor.fetchall()}
+                self.firsts.put(kind, period, known)
+            self.seen[(kind, period)] = known
 
     def _report(self, fact: ReportFact) -> None:
         network = self.network
         slot, at = network.calendar.place(fact.kind, fact.period, fact.submitted_at)
         first = expected = False
         if fact.pair is not None and fact.period is not None:
-            seen = self.firsts.get(fact.kind, fact.period)
-            assert seen is not None  # loaded by _known_pairs
+            seen = self.seen[(fact.kind, fact.period)]
             first = (fact.cadre_id, fact.area_id) not in seen
             if first:
                 seen.add((fact.cadre_id, fact.area_id))
@@ -150,6 +160,8 @@ class Batch:
     # -- in the transaction ------------------------------------------------------------
     async def write(self, paths: AreaPaths) -> AreaPaths:
         """Store the batch; `paths` are the area paths before it, the answer those after."""
+        await bulk.insert(self.db, _DEAD_INSERT, self.dead)
+        await bulk.insert(self.db, _APPLIED_INSERT, self.event_ids)
         await bulk.insert(self.db, _NETWORK_INSERT, self.network_rows)
         await bulk.insert(self.db, _REPORT_INSERT, self.rows)
         await bulk.insert(self.db, _HOT_SPOT_INSERT, self.spots)

@@ -56,7 +56,8 @@ class Runtime:
             self.nc = await nats.connect(self.settings.nats_url, name="tinhhinh-aggregator",
                                          max_reconnect_attempts=-1, reconnect_time_wait=0.5)
             await declare_streams(self.nc.jetstream())
-            self.consumer = Consumer(self.nc, self.projector, self.consumer_settings, self.acker)
+            self.consumer = Consumer(self.nc, self.projector, self.consumer_settings, self.acker,
+                                     self.clock)
             self._tasks.append(asyncio.create_task(self.consumer.run(), name="aggregator"))
             self.broker = await start_rpc(self.settings.nats_url, self.service, self.health)
             await wait_until_answering(self.nc, contracts.AGGREGATOR_HEALTH.subject, within=5.0,
@@ -93,12 +94,16 @@ class Runtime:
         consumer_ok = self.consumer is not None and self.consumer.ready.is_set()
         position = 0 if self.projector is None else self.projector.position
         stream_last = 0 if self.consumer is None else self.consumer.stream_last
+        reason = None if self.consumer is None else self.consumer.health.stuck_reason()
         return {
-            "status": "ok" if nats_ok and consumer_ok else "starting",
+            "status": "stuck" if reason else "ok" if nats_ok and consumer_ok else "starting",
+            "reason": reason,
             "nats": nats_ok,
             "consumer": consumer_ok,
             "position": position,
             "lag": max(0, stream_last - position),
+            "dead_letters": 0 if self.projector is None else self.projector.dead_letters,
+            **({} if self.consumer is None else self.consumer.health.report()),
         }
 
 

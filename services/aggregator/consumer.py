@@ -13,9 +13,11 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from domain.clock import Clock, SystemClock
 from services.aggregator.projection import Projector
 from services.aggregator.pull import Puller
 from services.common.aio import wait_condition
+from services.common.consumer_health import ConsumerHealth
 from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 
 log = structlog.get_logger(__name__)
@@ -65,17 +67,22 @@ class Consumer:
     """
 
     def __init__(self, nc: NATS, projector: Projector,
-                 settings: ConsumerSettings | None = None, acker: Acker = ack):
+                 settings: ConsumerSettings | None = None, acker: Acker = ack,
+                 clock: Clock | None = None):
         self.nc = nc
         self.js = nc.jetstream()
         self.projector = projector
         self.settings = settings or ConsumerSettings()
         self.acker = acker
         self.ready = asyncio.Event()
-        self.failures = 0
+        self.health = ConsumerHealth(clock or SystemClock())
         self.stream_last = 0
         self._stopping = False
         self._advanced = asyncio.Condition()
+
+    @property
+    def failures(self) -> int:
+        return self.health.failures
 
     def stop(self) -> None:
         self._stopping = True
@@ -127,7 +134,7 @@ class Consumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.failures += 1
+                self.health.failed(exc)
                 self.ready.clear()
                 log.warning("aggregator_consume_failed", error=repr(exc), retry_in=backoff)
                 # Memory may be ahead of a rolled-back transaction: start again from the file.
@@ -154,11 +161,15 @@ class Consumer:
                 fetching = asyncio.create_task(puller.fetch(s.batch, s.fetch_timeout))
                 if not msgs:
                     await self.projector.check()
+                    self.health.advanced()  # nothing left to fail on
                     continue
                 delivered = [Delivered.of(m) for m in msgs]
-                await self.projector.apply([(d.stream, d.msg.data) for d in delivered],
-                                           gap_ok=gap_ok)
+                # Known before applying: a batch that fails shows as lag.
+                self.stream_last = max(self.stream_last, max(d.stream for d in delivered))
+                await self.projector.apply(
+                    [(d.stream, d.msg.data, d.msg.subject) for d in delivered], gap_ok=gap_ok)
                 gap_ok = False
+                self.health.advanced()
                 async with self._advanced:
                     self._advanced.notify_all()
                 self.stream_last = max(self.stream_last, self.projector.position)

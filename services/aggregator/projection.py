@@ -1,13 +1,13 @@
 """The projection: envelopes in stream order → read model rows, each sequence applied once.
 
 A batch is prepared (decoded, checked against what is stored, turned into rows) and
-then written in one transaction that also stores the last stream sequence it holds.
+then written in one transaction that also stores the last stream sequence it holds,
+the ids of the events it applied, and a dead letter for each envelope it refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import aiosqlite
 import orjson
@@ -15,23 +15,14 @@ import structlog
 
 from services.aggregator.batch import AreaPaths, Batch, Firsts, area_paths
 from services.aggregator.network_index import NetworkIndex
-from services.aggregator.schema import DERIVED_TABLES, stored_position
-from services.common import wire
+from services.aggregator.schema import DERIVED_TABLES, dead_letter_count, stored_position
+from services.common.envelope import EnvelopeRejected, decode
 
 log = structlog.get_logger(__name__)
 
-
-def decode(payload: bytes) -> dict[str, Any]:
-    """`wire.decode`, as strict, with a faster parser: decoding is much of a catch-up."""
-    data = orjson.loads(payload)  # raises a ValueError
-    if not isinstance(data, dict):
-        raise ValueError("an envelope must be a JSON object")
-    if data.get("v") != wire.VERSION:
-        raise ValueError(f"unsupported envelope version: {data.get('v')!r}")
-    for key in ("event_id", "position", "type", "aggregate_id", "data", "area_path"):
-        if key not in data:
-            raise ValueError(f"envelope lacks {key!r}")
-    return data
+# (stream sequence, payload, subject): what a JetStream message gives the projection.
+Message = tuple[int, bytes, str]
+_LOOKUP = 500  # event ids per query, well under SQLite's variable limit
 
 
 async def load_network(db: aiosqlite.Connection) -> NetworkIndex:
@@ -56,10 +47,8 @@ class Projector:
         self.db = db
         self.network = NetworkIndex()
         self.position = 0
+        self.dead_letters = 0
         self.paths: AreaPaths = {}
-        # The store position of the last envelope prepared: the relay publishes in store
-        # order, so an envelope at or below it was published twice (services/intake/relay.py).
-        self._envelope = 0
         self._stale = False
         self._firsts = Firsts()
 
@@ -68,7 +57,7 @@ class Projector:
         self.network = await load_network(self.db)
         self.paths = area_paths(self.network)
         self.position = await stored_position(self.db)
-        self._envelope = await stored_position(self.db, "envelope_position")
+        self.dead_letters = await dead_letter_count(self.db)
         self._stale = False
         self._firsts = Firsts()
 
@@ -87,18 +76,19 @@ class Projector:
         await self.db.commit()
         await self.load()
 
-    async def apply(self, batch: Sequence[tuple[int, bytes]], *, gap_ok: bool = False) -> int:
+    async def apply(self, batch: Sequence[Message], *, gap_ok: bool = False) -> int:
         """Apply the messages that follow `position` without a gap, in one transaction."""
         if self._stale:
             await self.load()
-        fresh: list[tuple[int, bytes]] = []
+        fresh: list[Message] = []
         expect = self.position + 1
-        for seq, payload in sorted(batch, key=lambda m: m[0]):
+        for message in sorted(batch, key=lambda m: m[0]):
+            seq = message[0]
             if seq < expect:
                 continue  # already applied: a redelivery or a duplicate
             if seq > expect and not (gap_ok and not fresh):
                 break
-            fresh.append((seq, payload))
+            fresh.append(message)
             expect = seq + 1
         if not fresh:
             return self.position
@@ -107,9 +97,8 @@ class Projector:
             await self.db.execute("BEGIN IMMEDIATE")
             await self.check()
             self.paths = await work.write(self.paths)
-            await self.db.execute(
-                "UPDATE meta SET value = CASE key WHEN 'stream_seq' THEN ? ELSE ? END "
-                "WHERE key IN ('stream_seq', 'envelope_position')", (work.last, self._envelope))
+            await self.db.execute("UPDATE meta SET value = ? WHERE key = 'stream_seq'",
+                                  (work.last,))
             await self.db.commit()
         except BaseException:
             # The network in memory may be ahead of what was rolled back: reload before more.
@@ -118,24 +107,41 @@ class Projector:
                 await self.db.rollback()
             raise
         self.position = work.last
+        self.dead_letters += len(work.dead)
         return self.position
 
-    async def _prepare(self, fresh: list[tuple[int, bytes]]) -> Batch:
-        work = Batch(self.db, self.network, fresh, self._firsts)
-        envelopes = []
-        for seq, payload in fresh:
+    async def _prepare(self, fresh: list[Message]) -> Batch:
+        work = Batch(self.db, self.network, [(m[0], m[1]) for m in fresh], self._firsts)
+        decoded = []
+        for seq, payload, subject in fresh:
             try:
-                envelope = decode(payload)
-            except ValueError as exc:
-                # Never decodable on a retry either: skip it loudly rather than stall.
-                log.error("envelope_rejected", seq=seq, error=str(exc))
+                decoded.append((seq, decode(payload)))
+            except EnvelopeRejected as exc:
+                # As malformed on every retry: kept aside once, and the stream moves on.
+                log.error("envelope_dead_lettered", seq=seq, subject=subject, reason=exc.reason)
+                work.dead.append((seq, subject, exc.reason, payload))
+        applied = await self._applied({str(env["event_id"]) for _, env in decoded})
+        envelopes = []
+        for seq, envelope in decoded:
+            event_id = str(envelope["event_id"])
+            if event_id in applied:
+                # Published twice (beyond JetStream's duplicate window): known by its id,
+                # not by the position it claims.
+                log.warning("envelope_repeated", seq=seq, event_id=event_id)
                 continue
-            position = envelope["position"]
-            if not isinstance(position, int) or position <= self._envelope:
-                log.warning("envelope_repeated", seq=seq, position=position,
-                            event_id=envelope.get("event_id"))
-                continue
-            self._envelope = position
+            applied.add(event_id)
+            work.event_ids.append((event_id,))
             envelopes.append((seq, envelope))
         await work.prepare(envelopes)
         return work
+
+    async def _applied(self, event_ids: set[str]) -> set[str]:
+        """Those of `event_ids` already applied by an earlier batch."""
+        ids, found = sorted(event_ids), set[str]()
+        for i in range(0, len(ids), _LOOKUP):
+            chunk = ids[i:i + _LOOKUP]
+            async with self.db.execute(
+                f"SELECT event_id FROM applied_events WHERE event_id IN "  # noqa: S608 - placeholders only
+                f"({', '.join('?' * len(chunk))})", chunk) as cursor:
+                found.update(row[0] for row in await cursor.fetchall())
+        return found

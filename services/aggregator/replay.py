@@ -53,7 +53,7 @@ async def replay(home: Path, nats_url: str, progress: Progress | None = None) ->
                 try:
                     while projector.position < last:
                         msgs = await puller.fetch(BATCH, timeout=10)
-                        await projector.apply([(sequence(m), m.data) for m in msgs],
+                        await projector.apply([(sequence(m), m.data, m.subject) for m in msgs],
                                               gap_ok=projector.position == 0)
                         if progress is not None:
                             progress(projector.position, last)

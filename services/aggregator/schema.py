@@ -109,11 +109,26 @@ CREATE TABLE IF NOT EXISTS count_tally (
     PRIMARY KEY (area_id, kind, slot, name)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS count_tally_by_time ON count_tally (area_id, kind, at);
+
+-- The event ids applied: an event published twice is known by its id, never by the
+-- store position its envelope claims.
+CREATE TABLE IF NOT EXISTS applied_events (
+    event_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+
+-- Envelopes the strict decoder refused, as they came off the stream (docs/aggregator.md).
+CREATE TABLE IF NOT EXISTS dead_letters (
+    seq INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    payload BLOB NOT NULL
+);
 """
 
 TALLY_FIELDS = ("reports", "received", "on_time", "late", "extra", "duplicates",
                 "stable", "attention", "complex", "hot_spots")
-DERIVED_TABLES = ("reports", "hot_spots", "tally", "count_tally")
+DERIVED_TABLES = ("reports", "hot_spots", "tally", "count_tally", "applied_events",
+                  "dead_letters")
 
 
 def path_in(home: Path) -> Path:
@@ -138,7 +153,7 @@ async def connect(path: Path, *, readonly: bool = False) -> aiosqlite.Connection
             await db.executescript(DDL)
             await db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('stream_seq', 0), "
-                "('envelope_position', 0), ('schema', ?)", (SCHEMA_VERSION,))
+                "('schema', ?)", (SCHEMA_VERSION,))
         await db.execute("PRAGMA cache_size = -65536")
     except BaseException:
         await db.close()
@@ -146,8 +161,14 @@ async def connect(path: Path, *, readonly: bool = False) -> aiosqlite.Connection
     return db
 
 
-async def stored_position(db: aiosqlite.Connection, key: str = "stream_seq") -> int:
-    """The last stream sequence applied, or (`envelope_position`) the last store position."""
-    async with db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+async def stored_position(db: aiosqlite.Connection) -> int:
+    """The last stream sequence applied."""
+    async with db.execute("SELECT value FROM meta WHERE key = 'stream_seq'") as cursor:
+        row = await cursor.fetchone()
+    return 0 if row is None else int(row[0])
+
+
+async def dead_letter_count(db: aiosqlite.Connection) -> int:
+    async with db.execute("SELECT COUNT(*) FROM dead_letters") as cursor:
         row = await cursor.fetchone()
     return 0 if row is None else int(row[0])

@@ -10,6 +10,8 @@ ids from the root area down (``_`` for events of no area), e.g.
      "recorded_at", "area_path": [ids], "data": {...}}
 
 ``data`` is the event's own fields; secrets (password hashes) are never published.
+Consumers decode with `decode` (services/common/envelope.py), which refuses an envelope
+they could not apply and says why; the `position` is checked, never trusted for order.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-VERSION = 1
+# One strict decoder for every consumer (services/common/envelope.py); re-exported here.
+from services.common.envelope import VERSION as VERSION
+from services.common.envelope import EnvelopeRejected as EnvelopeRejected
+from services.common.envelope import decode as decode
+
 SUBJECT_PREFIX = "tinhhinh.events"
 ALERTS_PREFIX = "tinhhinh.alerts"
 POSITION_HEADER = "Tinhhinh-Position"
@@ -86,16 +92,3 @@ class Envelope:
 def event_data(event: object) -> dict[str, Any]:
     fields = vars(event)
     return {k: v for k, v in fields.items() if k not in _SECRET and k not in _ORIGINATOR}
-
-
-def decode(payload: bytes) -> dict[str, Any]:
-    """Strict decoding: an envelope of an unknown version is refused, not guessed at."""
-    data = json.loads(payload)
-    if not isinstance(data, dict):
-        raise ValueError("an envelope must be a JSON object")
-    if data.get("v") != VERSION:
-        raise ValueError(f"unsupported envelope version: {data.get('v')!r}")
-    for key in ("event_id", "position", "type", "aggregate_id", "data", "area_path"):
-        if key not in data:
-            raise ValueError(f"envelope lacks {key!r}")
-    return data

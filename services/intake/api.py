@@ -29,6 +29,7 @@ from domain.errors import (
 )
 from services.common.storage import is_storage_full
 from services.common.templating import environment
+from services.intake import consumer_gauges
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
 from services.intake.ports import Aggregator, Notifier
@@ -150,6 +151,8 @@ def create_app(runtime: Runtime) -> FastAPI:
             except DomainError:
                 answer = {"status": "unreachable"}
             health[name] = answer.get("status")
+            if answer.get("reason"):
+                health.setdefault("reasons", {})[name] = answer["reason"]
             if answer.get("status") != "ok":
                 health["failing"].append(name)
                 if health["status"] == "ok":
@@ -158,6 +161,8 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
+        await consumer_gauges.refresh({"aggregator": runtime.aggregator,
+                                       "notifier": runtime.notifier})
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/api/v1/auth/token", responses={

@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.alert import HOT_SPOT, OVERDUE, REMINDER, Alert
 from domain.delivery import Delivery
+from services.notifier.dead_letter import DeadLetter
 from services.notifier.store import AlertStore
 
 log = structlog.get_logger(__name__)
@@ -27,6 +28,7 @@ class AlertBook:
         self.climbing: set[UUID] = set()
         self.reminders: dict[str, set[UUID]] = defaultdict(set)
         self._by_account: dict[str, set[UUID]] = defaultdict(set)
+        self.dead_letters: dict[UUID, DeadLetter] = {}
 
     def load(self) -> None:
         """Replay the notifier's own events into aggregates, then index them."""
@@ -37,7 +39,7 @@ class AlertBook:
             self._index(aggregate)
         log.info("alerts_loaded", alerts=len(self.alerts), pending=len(self.pending))
 
-    def commit(self, *aggregates: Alert | Delivery) -> None:
+    def commit(self, *aggregates: Alert | Delivery | DeadLetter) -> None:
         """Save in one transaction; on failure forget the unsaved changes and re-raise."""
         if not aggregates:
             return
@@ -57,6 +59,9 @@ class AlertBook:
             self._index(self.store.repository.get(aggregate_id))
 
     def _index(self, aggregate: Any) -> None:
+        if isinstance(aggregate, DeadLetter):
+            self.dead_letters[aggregate.id] = aggregate
+            return
         if isinstance(aggregate, Delivery):
             if aggregate.pending:
                 self.pending[aggregate.id] = aggregate

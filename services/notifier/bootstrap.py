@@ -78,7 +78,7 @@ class Runtime:
                                                    self.clock, s.retry_base_seconds,
                                                    s.retry_max_seconds)
         self.consumer = EventConsumer(self.js, self.service, self.call, self.wake_outbox,
-                                      ack_wait=s.ack_wait_seconds)
+                                      ack_wait=s.ack_wait_seconds, clock=self.clock)
         await self.consumer.start()
         # Only now: a sweep before the replay would flag reports it had not yet read.
         await self.sweep()
@@ -139,10 +139,15 @@ class Runtime:
         nats_ok = self.nc is not None and self.nc.is_connected
         consumer = self.consumer
         ready = self.started and nats_ok and consumer is not None and consumer.caught_up.is_set()
+        reason = None if consumer is None else consumer.health.stuck_reason()
         return {
-            "status": "ok" if ready else "starting",
+            "status": "stuck" if reason else "ok" if ready else "starting",
+            "reason": reason,
             "nats": nats_ok,
             "consumer_position": 0 if consumer is None else consumer.position,
+            "lag": 0 if consumer is None else consumer.pending,
+            "dead_letters": len(self.service.book.dead_letters),
+            **({} if consumer is None else consumer.health.report()),
             "outbox": {c: {"failures": d.failures, "sent": d.sent}
                        for c, d in self.dispatchers.items()},
         }

@@ -20,7 +20,9 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from domain.clock import Clock, SystemClock
 from services.common import wire
+from services.common.consumer_health import ConsumerHealth
 from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 from services.notifier.service import NotifierService
 
@@ -35,7 +37,7 @@ Call = Callable[..., Awaitable[Any]]
 class EventConsumer:
     def __init__(self, js: JetStreamContext, service: NotifierService, call: Call,
                  on_queued: Callable[[], None], batch: int = 256,
-                 ack_wait: float = 30.0) -> None:
+                 ack_wait: float = 30.0, clock: Clock | None = None) -> None:
         self.js = js
         self.service = service
         self.call = call
@@ -44,6 +46,11 @@ class EventConsumer:
         self.ack_wait = ack_wait
         self.replayed = 0
         self.position = 0
+        # Messages the server holds for this consumer beyond the last one fetched.
+        self.pending = 0
+        self.health = ConsumerHealth(clock or SystemClock())
+        # The stream sequence of a message that failed and waits for its redelivery.
+        self._held: int | None = None
         self.caught_up = asyncio.Event()
         self._sub: JetStreamContext.PullSubscription | None = None
 
@@ -110,24 +117,28 @@ class EventConsumer:
                 msgs = await self._sub.fetch(want, timeout=5.0 if want == 1 else 1.0)
             except TimeoutError:  # nats.errors.TimeoutError is one too
                 self.caught_up.set()
-                pending = 0
+                pending = self.pending = 0
+                if self._held is None:
+                    self.health.advanced()  # idle, nothing failing
                 continue
             except nats.errors.Error as exc:
                 # Disconnected: the client reconnects by itself; ask again shortly.
                 log.warning("consumer_fetch_failed", error=repr(exc))
+                self.health.failed(exc)
                 await asyncio.sleep(0.5)
                 continue
             for msg in msgs:
                 await self._handle(msg)
-            pending = msgs[-1].metadata.num_pending if msgs else 0
+            pending = self.pending = msgs[-1].metadata.num_pending if msgs else 0
             if not pending:
                 self.caught_up.set()
 
     async def _handle(self, msg: Msg) -> None:
         seq = msg.metadata.sequence.stream
-        envelope = _decode(msg)
-        if envelope is None:
-            await msg.term()
+        try:
+            envelope = wire.decode(msg.data)
+        except wire.EnvelopeRejected as exc:
+            await self._dead_letter(msg, seq, exc.reason)
             return
         try:
             queued = await self.call(self.service.apply, envelope,
@@ -135,17 +146,44 @@ class EventConsumer:
         except Exception as exc:
             # Not acknowledged: JetStream redelivers it after a pause.
             log.exception("event_failed", seq=seq, type=envelope.get("type"), error=repr(exc))
+            self._failed(seq, exc)
             await msg.nak(delay=1.0)
             return
         await msg.ack()
-        self.position = seq
+        self._applied(seq)
         if queued:
             self.on_queued()
 
 
+    async def _dead_letter(self, msg: Msg, seq: int, reason: str) -> None:
+        """Keep the envelope as a dead letter, then acknowledge it: it never comes back."""
+        log.error("envelope_dead_lettered", seq=seq, subject=msg.subject, reason=reason)
+        try:
+            await self.call(self.service.dead_letter, seq, msg.subject, reason, msg.data)
+        except Exception as exc:
+            # Not kept, so not acknowledged: it is redelivered and kept on a later try.
+            log.exception("dead_letter_failed", seq=seq, error=repr(exc))
+            self._failed(seq, exc)
+            await msg.nak(delay=1.0)
+            return
+        await msg.ack()
+        self._applied(seq)
+
+    def _failed(self, seq: int, exc: Exception) -> None:
+        self._held = seq
+        self.health.failed(exc)
+
+    def _applied(self, seq: int) -> None:
+        self.position = seq
+        if self._held is None or self._held == seq:
+            self._held = None
+            self.health.advanced()
+
+
 def _decode(msg: Msg) -> dict[str, Any] | None:
+    """For the replay: what the strict decoder refuses is the durable consumer's dead letter."""
     try:
         return wire.decode(msg.data)
-    except ValueError as exc:
-        log.error("envelope_refused", subject=msg.subject, error=str(exc))
+    except wire.EnvelopeRejected as exc:
+        log.debug("envelope_skipped", seq=msg.metadata.sequence.stream, reason=exc.reason)
         return None

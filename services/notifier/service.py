@@ -6,6 +6,7 @@ the network view, the ledger and the alert book never change under a reader.
 
 from __future__ import annotations
 
+import base64
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,7 @@ from domain.ladder import (
 from services.common.network_view import NetworkView
 from services.common.paging import newest_first
 from services.notifier.book import AlertBook
+from services.notifier.dead_letter import DeadLetter, dead_letter_id
 from services.notifier.deadlines import Coverage, Due, missing, overdue, passed, reminding
 from services.notifier.digest import ESCALATED, RAISED, Notice, describe, digests, feed
 from services.notifier.people import People
@@ -105,6 +107,16 @@ class NotifierService:
         if type_ == "CaseStatusChanged" and data.get("status") == "resolved":
             return self._commit(self._on_case_closed(data))
         return 0
+
+    def dead_letter(self, seq: int, subject: str, reason: str, payload: bytes) -> bool:
+        """Keep an envelope no retry could apply; False if this one was kept already."""
+        letter_id = dead_letter_id(seq, payload)
+        if letter_id in self.book.dead_letters:
+            return False
+        self.book.commit(DeadLetter(seq=seq, subject=subject, reason=reason,
+                                    payload_b64=base64.b64encode(payload).decode(),
+                                    recorded_at=self.clock.now()))
+        return True
 
     def _network_changed(self) -> None:
         self._coverage = None
@@ -188,18 +200,22 @@ class NotifierService:
         """Raise what the clock says is due, climb what has waited too long; deliveries queued."""
         now = self.clock.now()
         batch = Batch()
+        swept: list[tuple[str, str]] = []
         if self.view.loaded:
             schedule = self.view.schedule()
             for due in reminding(schedule, now, self.kinds):
                 if ("reminder", due.label) not in self._swept:
                     self._raise_reminders(batch, due, now)
-                    self._swept.add(("reminder", due.label))
+                    swept.append(("reminder", due.label))
             for due in passed(schedule, now, self.kinds):
                 if ("overdue", due.label) not in self._swept:
                     self._raise_overdue(batch, due, now)
-                    self._swept.add(("overdue", due.label))
+                    swept.append(("overdue", due.label))
         self._climb(batch, now)
-        return self._commit(batch)
+        queued = self._commit(batch)
+        # Only once saved: a sweep whose save failed is swept again on the next tick.
+        self._swept.update(swept)
+        return queued
 
     def _missing_by_area(self, due: Due, at: datetime) -> dict[str, list[str]]:
         areas: dict[str, list[str]] = defaultdict(list)

@@ -9,7 +9,8 @@ import signal
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,85 @@ async def test_reports_submitted_to_the_intake_roll_up_over_nats(
     assert (bad["status"], bad["body"]["error"]["field"]) == (422, "period")
 
 
+async def test_a_backlog_spanning_many_periods_is_applied_in_one_batch_without_wedging(
+    system: System,
+):
+    # Given twenty weeks of reports (all but this week's late) submitted while it is down
+    weeks = [f"2026-W{week:02d}" for week in range(29, 49)]
+    for week in weeks:
+        await submit(system, DONG_COI, f"late-{week}", period=week)
+    last = await stream_last(system)
+    # When it starts and pulls them all in one batch
+    runtime = start(system)
+    await runtime.start()
+    try:
+        # Then it applies the batch once, without a failure, and counts every week
+        assert await runtime.wait_applied(last, within=10), "the aggregator wedged"
+        assert runtime.consumer is not None and runtime.consumer.failures == 0
+        oldest = await rollup(system, "ccb-thuan-thanh", weeks[0])
+        assert (oldest["received"], oldest["late"]) == (1, 1)
+        current = await rollup(system, "ccb-thuan-thanh", weeks[-1])
+        assert (current["received"], current["on_time"]) == (1, 1)
+        assert runtime.health()["status"] == "ok"
+        # And `tinhhinh replay` reads the same backlog in one batch too
+        from services.aggregator.replay import replay
+
+        assert await replay(runtime.path.parent, system.nats_url) == last
+        assert await rollup(system, "ccb-thuan-thanh", weeks[0]) == oldest
+    finally:
+        await runtime.stop()
+
+
+async def published_envelopes(system: System) -> list[tuple[str, dict[str, Any]]]:
+    """(subject, envelope) of every message on the stream, in order."""
+    js = system.nc.jetstream()
+    last = await stream_last(system)
+    out = []
+    for seq in range(1, last + 1):
+        msg = await js.get_msg(EVENTS_STREAM, seq)
+        out.append((str(msg.subject), json.loads(msg.data or b"{}")))
+    return out
+
+
+async def test_malformed_envelopes_are_dead_lettered_once_and_a_forged_position_changes_nothing(
+    system: System, aggregator: Runtime,
+):
+    js = system.nc.jetstream()
+    await submit(system, DONG_COI, "w48-a")
+    subject, real = (await published_envelopes(system))[-1]
+    # Given, straight on the stream between real reports: a report without data, one for a
+    # week that does not exist, and a copy of the real one that claims position 10**15
+    empty = json.dumps({**real, "data": {}}).encode()
+    no_week = json.dumps({**real, "event_id": "x-1", "data": {
+        **real["data"], "period": "2026-W99"}}).encode()
+    forged = json.dumps({**real, "position": 10**15}).encode()
+    bad = [(await js.publish(subject, payload)).seq for payload in (empty, no_week)]
+    await js.publish(subject, forged)
+    await submit(system, TRAM_LO, "w48-b")
+    # When the aggregator has read them all
+    await caught_up(system, aggregator)
+    # Then the real reports are counted, once each, and the later one was not dropped
+    province = await rollup(system)
+    assert (province["received"], province["reports"]) == (2, 2)
+    # And each malformed one is one dead letter: sequence, subject, reason, raw bytes
+    expected = [(bad[0], subject, empty), (bad[1], subject, no_week)]
+
+    def letters() -> list[tuple[Any, ...]]:
+        with sqlite3.connect(aggregator.path) as db:
+            return db.execute("SELECT seq, subject, payload, reason FROM dead_letters "
+                              "ORDER BY seq").fetchall()
+    assert [row[:3] for row in letters()] == expected
+    assert "lacks 'kind'" in letters()[0][3] and "2026-W99" in letters()[1][3]
+    assert aggregator.health()["dead_letters"] == 2
+    # And a restart (redelivering what was not acknowledged) records them no second time
+    await aggregator.stop()
+    await aggregator.start()
+    await caught_up(system, aggregator)
+    assert [row[:3] for row in letters()] == expected
+    assert aggregator.health()["dead_letters"] == 2
+    assert (await rollup(system))["received"] == 2
+
+
 async def test_a_lost_ack_brings_the_message_back_and_it_is_counted_once(system: System):
     # Given an aggregator whose first acknowledgements never reach the server
     acked: list[int] = []
@@ -173,6 +253,46 @@ async def test_a_failed_transaction_rolls_back_and_is_applied_on_retry(
     await caught_up(system, aggregator)
     province = await rollup(system)
     assert (province["received"], province["reports"], province["hot_spot_count"]) == (1, 1, 1)
+
+
+async def test_a_batch_failing_for_over_a_minute_turns_healthz_503_naming_the_consumer(
+    system: System, aggregator: Runtime,
+):
+    await caught_up(system, aggregator)
+    system.runtime.settings = replace(system.runtime.settings, required_services=("aggregator",))
+    assert (await system.client.get("/healthz")).status_code == 200
+    # Given a batch whose write fails every time
+    with sqlite3.connect(aggregator.path) as db:
+        db.execute("CREATE TRIGGER fail_hot_spots BEFORE INSERT ON hot_spots "
+                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+    consumer = aggregator.consumer
+    assert consumer is not None
+    await submit(system, DONG_COI, "w48-a", hot_spots=[
+        {"category": "land", "severity": "low", "title": "Tranh chấp nhỏ"}])
+
+    async def failed() -> bool:
+        return consumer.failures >= 1
+    await eventually(failed)
+    # When the clock passes a minute of failing on it
+    system.clock.set(system.clock.now() + timedelta(seconds=61))
+    # Then /healthz is 503 and names the stuck consumer and its last error
+    resp = await system.client.get("/healthz")
+    assert resp.status_code == 503
+    assert resp.json()["aggregator"] == "stuck"
+    assert "injected failure" in resp.json()["reasons"]["aggregator"]
+    # And /metrics shows how long, the lag and the failures
+    metrics = (await system.client.get("/metrics")).text
+    assert 'tinhhinh_consumer_up{consumer="aggregator"} 1.0' in metrics
+    stuck = next(line for line in metrics.splitlines()
+                 if line.startswith('tinhhinh_consumer_stuck_seconds{consumer="aggregator"}'))
+    assert float(stuck.split()[-1]) >= 61
+    assert 'tinhhinh_consumer_lag{consumer="aggregator"} 0.0' not in metrics
+    # And once the cause is gone it catches up and is healthy again
+    with sqlite3.connect(aggregator.path) as db:
+        db.execute("DROP TRIGGER fail_hot_spots")
+    await caught_up(system, aggregator)
+    assert (await system.client.get("/healthz")).status_code == 200
+    assert aggregator.health()["last_error"] is not None
 
 
 async def test_a_crash_between_commit_and_ack_redelivers_and_counts_once(system: System):

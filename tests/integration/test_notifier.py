@@ -22,9 +22,10 @@ from services.cli import overdue_command
 from services.common import wire
 from services.common.natsd import free_port
 from services.common.notifier_client import NotifierClient
-from services.common.streams import ALERTS_STREAM
+from services.common.streams import ALERTS_STREAM, EVENTS_STREAM
 from services.notifier.bootstrap import Runtime, bootstrap
 from services.notifier.settings import Channels, NotifierSettings
+from services.notifier.store import AlertStore, alert_store_env
 from tests.integration.conftest import VN, System
 from tests.integration.sinks import SmtpSink
 
@@ -226,6 +227,96 @@ async def test_alerts_are_published_on_nats_with_ids_only_and_the_delivery_id(
         assert headers[wire.MSG_ID_HEADER] == payload["delivery_id"]
         assert payload["change"] == "raised" and payload["area_id"] == AREA
         assert "Tranh chấp" not in json.dumps(payload, ensure_ascii=False)
+
+
+async def last_report(system: System) -> tuple[str, dict[str, Any]]:
+    """(subject, envelope) of the last ReportSubmitted on the stream."""
+    js = system.nc.jetstream()
+    seq = (await js.stream_info(EVENTS_STREAM)).state.last_seq
+    while True:
+        msg = await js.get_msg(EVENTS_STREAM, seq=seq)
+        envelope: dict[str, Any] = json.loads(msg.data or b"{}")
+        if envelope["type"] == "ReportSubmitted":
+            return str(msg.subject), envelope
+        seq -= 1
+
+
+async def test_malformed_envelopes_are_dead_lettered_once_and_alerts_go_on(
+        system: System, home: Path):
+    js = system.nc.jetstream()
+    async with notifier(system, home) as runtime:
+        token = await system.token(CADRE)
+        assert (await system.submit(token, "u-1", **urgent())).status_code == 201
+        await eventually(lambda: inbox(system, LINE[0]))
+        subject, real = await last_report(system)
+        # Given, straight on the stream: a report without data, a weekly one for a week that
+        # does not exist, and a copy of the real one claiming position 10**15
+        empty = json.dumps({**real, "data": {}}).encode()
+        no_week = json.dumps({**real, "event_id": "x-1", "data": {
+            **real["data"], "kind": "weekly", "period": "2026-W99"}}).encode()
+        forged = json.dumps({**real, "position": 10**15}).encode()
+        bad = [(await js.publish(subject, payload)).seq for payload in (empty, no_week)]
+        await js.publish(subject, forged)
+        # When a real urgent report follows them
+        resp = await system.submit(token, "u-2", **urgent(summary="Lần hai"))
+        assert resp.status_code == 201, resp.text
+        # Then it is alerted, and the copy raised nothing
+        await eventually(lambda: len(runtime.service.book.alerts) == 2)
+        alerts = await inbox(system, LINE[0])
+        assert sorted(a["report_id"] for a in alerts) == sorted(
+            [real["aggregate_id"], resp.json()["report_id"]])
+        # And each malformed envelope is one dead letter: sequence, subject, reason, bytes
+        letters = sorted(runtime.service.book.dead_letters.values(), key=lambda d: d.seq)
+        assert [(d.seq, d.subject, d.payload) for d in letters] == [
+            (bad[0], subject, empty), (bad[1], subject, no_week)]
+        assert "lacks 'kind'" in letters[0].reason and "2026-W99" in letters[1].reason
+        assert runtime.health()["dead_letters"] == 2
+        info = await js.consumer_info(EVENTS_STREAM, "notifier")
+        assert info.num_ack_pending == 0 and info.num_redelivered == 0
+    # And after a restart they are still there, once each, and nothing came back
+    async with notifier(system, home) as again:
+        assert again.health()["dead_letters"] == 2
+        assert len(again.service.book.alerts) == 2
+
+
+class FailingStore(AlertStore):
+    """The notifier's real store, whose saves fail while `failing` is set (a full disk)."""
+
+    name = AlertStore.name
+    failing = False
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self.failing:
+            raise OSError("injected: database or disk is full")
+        return super().save(*objs, **kwargs)
+
+
+async def test_a_message_failing_for_over_a_minute_shows_the_notifier_stuck(
+        system: System, home: Path):
+    store = FailingStore(env=alert_store_env(home))
+    runtime = bootstrap(settings_for(system, home), clock=system.clock, store=store)
+    await runtime.start()
+    try:
+        consumer = runtime.consumer
+        assert consumer is not None
+        # Given an urgent report the notifier cannot save alerts for
+        store.failing = True
+        token = await system.token(CADRE)
+        assert (await system.submit(token, "u-1", **urgent())).status_code == 201
+        await eventually(lambda: consumer.health.failures >= 1)
+        assert runtime.health()["status"] == "ok"
+        # When a minute passes without progress
+        system.clock.set(system.clock.now() + timedelta(seconds=61))
+        # Then its health says stuck, why, and what waits
+        health = (await rpc(system, "notifier.health", {}))["body"]
+        assert health["status"] == "stuck"
+        assert "disk is full" in health["reason"] and "disk is full" in health["last_error"]
+        # And once the store takes writes again the alert is raised and it is healthy
+        store.failing = False
+        await eventually(lambda: inbox(system, LINE[0]))
+        await eventually(lambda: runtime.health()["status"] == "ok")
+    finally:
+        await runtime.stop()
 
 
 # --- deadlines ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 
 from domain.schedule import Schedule
@@ -49,12 +50,18 @@ class Model:
         await self.reader.close()
         await self.db.close()
 
-    def messages(self, envelopes: list[wire.Envelope]) -> list[tuple[int, bytes]]:
+    def messages(self, envelopes: list[wire.Envelope]) -> list[tuple[int, bytes, str]]:
         out = []
         for envelope in envelopes:
             self.seq += 1
-            out.append((self.seq, envelope.encode()))
+            out.append((self.seq, envelope.encode(), envelope.subject))
         return out
+
+    def raw(self, payload: bytes, subject: str = "tinhhinh.events._.ReportSubmitted",
+            ) -> tuple[int, bytes, str]:
+        """A message as anyone allowed to publish could put it on the stream."""
+        self.seq += 1
+        return (self.seq, payload, subject)
 
     async def feed(self, *envelopes: wire.Envelope) -> int:
         return await self.projector.apply(self.messages(list(envelopes)))
@@ -131,12 +138,54 @@ async def test_an_envelope_published_twice_is_counted_once(model: Model):
 
 
 async def test_a_malformed_envelope_is_skipped_and_the_position_moves_on(model: Model):
-    bad = model.seq + 1
-    model.seq += 1
-    position = await model.projector.apply([(bad, b'{"v": 2}')])
-    assert position == bad
+    bad = model.raw(b'{"v": 2}')
+    position = await model.projector.apply([bad])
+    assert position == bad[0]
     await model.feed(model.weekly(DONG_COI))
     assert (await model.rollup())["received"] == 1
+
+
+def corrupted(envelope: wire.Envelope, **changes: Any) -> bytes:
+    """The envelope's JSON with top-level fields, or (data=...) its data, replaced."""
+    raw = orjson.loads(envelope.encode())
+    raw.update(changes)
+    return orjson.dumps(raw)
+
+
+async def test_malformed_envelopes_are_dead_lettered_once_and_the_rest_is_counted(
+    model: Model,
+):
+    # Given a report without data and one for a week that does not exist, between real ones
+    empty = model.raw(corrupted(model.weekly(DONG_COI), data={}))
+    w99 = model.weekly(DONG_HO)
+    no_week = model.raw(w99.encode().replace(b'"2026-W48"', b'"2026-W99"'), w99.subject)
+    messages = [*model.messages([model.weekly(DONG_COI)]), empty, no_week,
+                *model.messages([model.weekly(TRAM_LO)])]
+    # When the projection applies them, and again as a redelivery
+    assert await model.projector.apply(messages) == model.seq
+    await model.projector.apply(messages)
+    # Then the real ones count and each bad one is one dead letter, raw bytes and all
+    assert (await model.rollup())["received"] == 2
+    letters = model.rows("SELECT seq, subject, reason, payload FROM dead_letters ORDER BY seq")
+    assert [(seq, subject, payload) for seq, subject, _, payload in letters] == [
+        (empty[0], empty[2], empty[1]), (no_week[0], no_week[2], no_week[1])]
+    assert letters[0][2] == "ReportSubmitted data is malformed: lacks 'kind'"
+    assert "2026-W99" in letters[1][2]
+    assert model.projector.dead_letters == 2
+
+
+async def test_a_forged_position_drops_no_later_report(model: Model):
+    # Given a real report and a copy of it claiming store position 10**15
+    real = model.weekly(DONG_COI)
+    await model.feed(real)
+    forged = model.raw(corrupted(real, position=10**15), real.subject)
+    await model.projector.apply([forged])
+    # When the next real reports arrive with their ordinary positions
+    await model.feed(model.weekly(DONG_HO), model.weekly(TRAM_LO))
+    # Then they are counted, and the copy counted nothing
+    rollup = await model.rollup()
+    assert (rollup["received"], rollup["reports"]) == (3, 3)
+    assert model.projector.position == model.seq
 
 
 async def test_a_second_report_for_the_same_week_is_a_duplicate_not_a_second_receipt(
@@ -211,3 +260,21 @@ async def test_a_restart_rebuilds_the_network_from_the_file_alone(model: Model):
     assert model.projector.position == model.seq
     assert model.projector.network.unit("ccb-thuan-thanh") is not None
     assert await model.rollup() == before
+
+
+async def test_a_batch_spanning_more_weeks_than_the_cache_holds_counts_each_first_report(
+    model: Model,
+):
+    # Given twenty weeks of reports from one cadre, late, arriving in one batch
+    weeks = [f"2026-W{week:02d}" for week in range(29, 49)]
+    reports = [model.weekly(DONG_COI, at=AFTER_DEADLINE, period=week) for week in weeks]
+    # When the projection applies them at once (more weeks than its cache of first reports)
+    position = await model.feed(*reports, model.weekly(DONG_COI, at=AFTER_DEADLINE,
+                                                       period=weeks[0], summary="Bổ sung"))
+    # Then every week's first report is a receipt and the repeated one is a duplicate
+    assert position == model.seq
+    assert model.rows("SELECT COUNT(*) FROM reports WHERE first = 1") == [(20,)]
+    for week in (weeks[0], weeks[-1]):
+        rollup = await model.rollup("ccb-thuan-thanh", week)
+        assert (rollup["received"], rollup["late"]) == (1, 1)
+    assert (await model.rollup("ccb-thuan-thanh", weeks[0]))["duplicates"] == 1

@@ -369,3 +369,45 @@ def test_a_leaders_alerts_come_in_bounded_pages_newest_first_each_once(
     raised = [a["raised_at"] for p in pages for a in p["alerts"]]
     assert len({a["alert_id"] for p in pages for a in p["alerts"]}) == 230
     assert raised == sorted(raised, reverse=True)
+
+
+class FlakyStore(AlertStore):
+    """An in-memory alert store whose next `failures` saves fail, as a full disk would."""
+
+    failures = 0
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise OSError("injected: database or disk is full")
+        return super().save(*objs, **kwargs)
+
+
+def test_an_overdue_sweep_whose_save_failed_is_retried_on_the_next_tick(clock: FixedClock):
+    # Given a notifier whose store fails the first save after W48's deadline
+    store = FlakyStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    service = notifier(clock, store)
+    everyone_reported(service, "2026-W46", datetime(2026, 11, 12, 10, 0, tzinfo=VN))
+    everyone_reported(service, "2026-W47", datetime(2026, 11, 19, 10, 0, tzinfo=VN))
+    service.sweep()
+    drain(service)
+    clock.set(THURSDAY_1400)
+    store.failures = 1
+    # When the sweep's save fails
+    with pytest.raises(OSError, match="injected"):
+        service.sweep()
+    assert not [a for a in service.book.alerts.values() if a.kind == OVERDUE]
+    # Then the next tick raises the overdue alerts and tells the people
+    assert service.sweep() > 0
+    overdue = {a.area_id for a in service.book.alerts.values() if a.kind == OVERDUE}
+    assert "ho-dong-coi" in overdue
+    assert sent_to(service)["ld.ch.ho.dongcoi"] == 1
+    assert {a.area_id for a in store_alerts(store) if a.kind == OVERDUE} == overdue
+
+
+def store_alerts(store: AlertStore) -> list[Any]:
+    """The alerts the store holds, read back from its own history."""
+    every: dict[UUID, Any] = {}
+    for event in store.history():
+        every[event.originator_id] = event.mutate(every.get(event.originator_id))
+    return [a for a in every.values() if hasattr(a, "kind")]

@@ -1,0 +1,75 @@
+"""The one strict envelope decoder: what every consumer can apply passes, the rest says why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import pytest
+
+from services.aggregator.synthetic import EnvelopeWriter
+from services.common.envelope import EnvelopeRejected, decode
+
+THURSDAY = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+def weekly_report() -> dict[str, Any]:
+    envelope = EnvelopeWriter().report("weekly", "kp-1", "cb-1", THURSDAY, period="2026-W48")
+    decoded: dict[str, Any] = orjson.loads(envelope.encode())
+    return decoded
+
+
+def rejected(envelope: dict[str, Any]) -> str:
+    with pytest.raises(EnvelopeRejected) as caught:
+        decode(orjson.dumps(envelope))
+    return caught.value.reason
+
+
+def test_a_report_as_the_relay_publishes_it_decodes():
+    envelope = weekly_report()
+    assert decode(orjson.dumps(envelope)) == envelope
+
+
+def test_a_report_without_data_is_refused_naming_what_it_lacks():
+    assert rejected({**weekly_report(), "data": {}}) == \
+        "ReportSubmitted data is malformed: lacks 'kind'"
+
+
+def test_a_week_that_does_not_exist_is_refused():
+    envelope = weekly_report()
+    envelope["data"]["period"] = "2026-W99"
+    assert "2026-W99" in rejected(envelope)
+
+
+def test_a_period_of_another_cadence_is_refused():
+    envelope = weekly_report()
+    envelope["data"]["period"] = "2026-11"
+    assert "weekly report needs an ISO week" in rejected(envelope)
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), [
+    ("position", "10", "envelope field 'position' is malformed: '10'"),
+    ("aggregate_id", "not-a-uuid", "envelope field 'aggregate_id' is malformed"),
+    ("data", [], "envelope field 'data' is malformed: []"),
+])
+def test_an_envelope_field_of_the_wrong_shape_is_refused(field: str, value: object,
+                                                         reason: str):
+    assert rejected({**weekly_report(), field: value}).startswith(reason)
+
+
+def test_not_json_and_another_version_are_refused():
+    with pytest.raises(EnvelopeRejected, match="not JSON"):
+        decode(b"{")
+    assert rejected({**weekly_report(), "v": 2}) == "unsupported envelope version: 2"
+
+
+def test_a_network_record_without_an_id_is_refused():
+    envelope = {**weekly_report(), "type": "NetworkAreaDefined", "data": {"area": {}}}
+    assert "'area' must be an object with an id" in rejected(envelope)
+
+
+def test_an_event_type_no_consumer_reads_passes_on_the_envelope_checks_alone():
+    envelope = {**weekly_report(), "type": "CaseNoteAdded", "data": {"anything": 1}}
+    assert decode(orjson.dumps(envelope))["type"] == "CaseNoteAdded"
