@@ -249,8 +249,10 @@ def read_rule(kind: str, data: Mapping[str, object]) -> DeadlineRule | None:
     if kind == URGENT:
         for key in RULE_KEYS:
             if key in data:
-                raise _refused(key, "An urgent report is sent at once and has no deadline",
-                               "Báo cáo đột xuất gửi ngay khi có việc, không có hạn")
+                raise _refused(key, "An urgent report is sent at once and has no deadline;"
+                               " give it no deadline rule",
+                               "Báo cáo đột xuất gửi ngay khi có việc, không có hạn;"
+                               " không ghi quy tắc hạn nộp cho loại này")
         return None
     cadence = REPORT_KIND_CADENCE[kind]
     first = "due" if cadence is Cadence.WEEK else "due_day"
