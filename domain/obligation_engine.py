@@ -189,12 +189,19 @@ class ObligationEngine:
         early = max(start - _LOOKBACK.get(cadence, _LOOKBACK_LONG), _FIRST)
         return self.schedule.periods_between(cadence, early, end)
 
+    def _deadlines(self, kind: str, period: Period) -> set[datetime]:
+        governing = [*self._areas[kind].values(), *self._units[kind].values()]
+        dues = {o.deadline(period, self.schedule) for o in {id(o): o for o in governing}.values()}
+        return {due for due in dues if due is not None}
+
     def due_between(self, start: datetime, end: datetime) -> list[OwedItem]:
         """Every item whose deadline falls in [start, end): for reminders and overdue sweeps."""
         items: list[OwedItem] = []
         for kind in sorted(self._areas):
             for period in self._periods(kind, start, end):
-                items.extend(i for i in self._owed(kind, period) if start <= i.deadline < end)
+                # Assignments are scanned only for periods that fall due in the window.
+                if any(start <= due < end for due in self._deadlines(kind, period)):
+                    items.extend(i for i in self._owed(kind, period) if start <= i.deadline < end)
         return sorted(items, key=_order)
 
     def open_at(self, at: datetime) -> list[OwedItem]:
@@ -206,7 +213,9 @@ class ObligationEngine:
                 if begins > at:
                     continue
                 running = at < ends
-                items.extend(i for i in self._owed(kind, period) if running or at < i.deadline)
+                if running or any(at < due for due in self._deadlines(kind, period)):
+                    items.extend(i for i in self._owed(kind, period)
+                                 if running or at < i.deadline)
         return sorted(items, key=_order)
 
     # -- how each item stands ----------------------------------------------------------------
@@ -233,5 +242,6 @@ class ObligationEngine:
         return out
 
 
-def _order(item: OwedItem) -> tuple[datetime, str, Owner, str]:
-    return (item.deadline, item.kind, item.owner, item.area_id or "")
+def _order(item: OwedItem) -> tuple[datetime, str, str, str, str]:
+    owner = item.owner
+    return (item.deadline, item.kind, owner.type.value, owner.id, item.area_id or "")

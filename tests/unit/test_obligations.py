@@ -411,6 +411,35 @@ def test_the_town_summary_received_at_13_30_00_is_late() -> None:
     assert standing.status is Status.LATE
 
 
+@pytest.mark.parametrize(
+    ("second", "status"), [(local(2026, 11, 26, 13, 59, 59), Status.RECEIVED),
+                           (local(2026, 11, 26, 14), Status.LATE)],
+)
+def test_a_cadres_quick_report_is_on_time_up_to_13_59_59(second: datetime, status: Status) -> None:
+    # given
+    items = engine().owed(p("2026-W48"), ["weekly"])
+    item = next(i for i in items if i.owner == cadre("cb-a-lu"))
+    receipt = Receipt("weekly", p("2026-W48"), cadre("cb-a-lu"), "ho-a-lu", second)
+
+    # when / then
+    assert status_of(item, [receipt], local(2026, 11, 27)).status is status
+
+
+@pytest.mark.parametrize(
+    ("second", "status"), [(local(2026, 12, 15, 23, 59, 59), Status.RECEIVED),
+                           (local(2026, 12, 16), Status.LATE)],
+)
+def test_a_quarterly_report_is_on_time_all_through_the_15th(
+    second: datetime, status: Status
+) -> None:
+    # given
+    item = next(i for i in engine().owed(p("2026-Q4")) if i.owner == unit("ccb-ho"))
+    receipt = Receipt("quarterly", p("2026-Q4"), unit("ccb-ho"), None, second)
+
+    # when / then
+    assert status_of(item, [receipt], local(2027, 1, 1)).status is status
+
+
 def test_an_item_not_received_is_pending_until_the_deadline_and_overdue_from_it() -> None:
     # given
     item = town_summary_w48()
