@@ -546,7 +546,8 @@ class _Obligations:
                 try:
                     obligation = Obligation.from_mapping(record)
                 except InvalidInput as exc:
-                    where = f"{w}.kinds[{j}]" if exc.field == "kind" else _at(w, exc.field or "")
+                    key = exc.field or ""
+                    where = f"{w}.kinds[{j}]" if key == "kind" else _at(w, key) if key else w
                     raise PlanError(where, exc.message, exc.message_vi) from exc
                 if obligation.owner == "unit":
                     self._recipients(units, w)
