@@ -92,30 +92,45 @@ def _is_clock(value: object) -> bool:
     )
 
 
-def _parse_clock(key: str, value: object) -> time:
+def read_clock(value: object) -> time | None:
+    """A 24-hour wall-clock time from '13:30' or a TOML local time; None if it is neither."""
     if isinstance(value, time):
         # A TOML local time (periodic_due_time = 17:00:00) arrives already parsed.
-        if not _is_clock(value):
-            raise _bad(key, value)
-        return value
+        return value if _is_clock(value) else None
     if not isinstance(value, str):
-        raise _bad(key, value)
+        return None
     match = _CLOCK.fullmatch(value.strip())
     if match is None:
-        raise _bad(key, value)
+        return None
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise _bad(key, value)
+        return None
     return time(hour, minute)
+
+
+def read_weekday(text: str) -> int | None:
+    """Monday 0 … Sunday 6 from an English or Vietnamese weekday name; None if unknown."""
+    words = unicodedata.normalize("NFC", text).casefold().split()
+    return _WEEKDAY_NAMES.get(" ".join(words))
+
+
+def weekday_name(weekday: int) -> str:
+    """The English name plan files are written with, e.g. 'thursday' for 3."""
+    return _WEEKDAYS_EN[weekday]
+
+
+def _parse_clock(key: str, value: object) -> time:
+    clock = read_clock(value)
+    if clock is None:
+        raise _bad(key, value)
+    return clock
 
 
 def _parse_weekly(key: str, value: object) -> tuple[int, time]:
     if not isinstance(value, str):
         raise _bad(key, value)
-    words = unicodedata.normalize("NFC", value).casefold().split()
-    if len(words) < 2:
-        raise _bad(key, value)
-    weekday = _WEEKDAY_NAMES.get(" ".join(words[:-1]))
+    words = value.split()
+    weekday = read_weekday(" ".join(words[:-1])) if len(words) >= 2 else None
     if weekday is None:
         raise _bad(key, value)
     return weekday, _parse_clock(key, words[-1])

@@ -15,12 +15,18 @@ from typing import Any, TypeVar
 from domain.account import ROLES, Role
 from domain.assignment import overlaps
 from domain.clock import VN
+from domain.deadlines import RULE_KEYS
 from domain.errors import InvalidInput
+from domain.obligations import Obligation, from_schedule
+from domain.org_chart import ChartArea, ChartAssignment, ChartUnit, OrgChart
+from domain.periods import REPORT_KINDS
+from domain.schedule import Schedule
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 CODE_PATTERN = re.compile(r"^[^\s/]{1,20}$")  # goes into "số 12-BC/CODE": no spaces, no slash
 UNIT_KINDS = ("association", "party")
+OBLIGATION_KEYS = frozenset({"level", "units", "remind_hours_before", *RULE_KEYS})
 NAME_MAX = 200
 PASSWORD_MIN = 8
 
@@ -98,6 +104,9 @@ class Plan:
     assignments: tuple[AssignmentSpec, ...]
     schedule: dict[str, object] = field(hash=False)
     escalation: dict[str, object] = field(hash=False)
+    # Declared in [[obligations]], or derived from [schedule] when the section is absent.
+    obligations: tuple[Obligation, ...] = ()
+    obligations_declared: bool = False
 
     # cached_property writes to __dict__ directly, so it works on a frozen dataclass.
     @cached_property
@@ -146,6 +155,20 @@ class Plan:
     def assignments_in(self, area_id: str) -> tuple[AssignmentSpec, ...]:
         return tuple(a for a in self.assignments if a.area == area_id)
 
+    def org_chart(self) -> OrgChart:
+        """The plan's network as the obligation engine reads it."""
+        return _chart(self.levels, self.areas, self.units, self.assignments)
+
+
+def _chart(levels: tuple[LevelSpec, ...], areas: tuple[AreaSpec, ...],
+           units: tuple[UnitSpec, ...], assignments: tuple[AssignmentSpec, ...]) -> OrgChart:
+    return OrgChart(
+        [lv.id for lv in sorted(levels, key=lambda lv: lv.rank)],
+        [ChartArea(a.id, a.level, a.parent) for a in areas],
+        [ChartUnit(u.id, u.parent, u.copies_to, u.area_ids) for u in units],
+        [ChartAssignment(a.cadre, a.area, a.valid_from, a.valid_until) for a in assignments],
+    )
+
 
 def load_plan(path: Path) -> Plan:
     try:
@@ -180,7 +203,8 @@ def _at(where: str, key: str) -> str:
 class _Parser:
     def plan(self, data: dict[str, Any]) -> Plan:
         self._keys(data, "", required={"name", "levels", "areas"}, optional={
-            "units", "cadres", "accounts", "assignments", "schedule", "escalation"})
+            "units", "cadres", "accounts", "assignments", "schedule", "escalation",
+            "obligations"})
         name = self._name(data, "", "name")
         levels = tuple(self._level(t, w, i)
                        for i, (t, w) in enumerate(self._tables(data, "levels", required=True)))
@@ -210,8 +234,21 @@ class _Parser:
         if "top" in escalation:
             top = self._id(escalation, "escalation", "top")
             self._ref(top, "escalation.top", unit_ids, "unit", "Đơn vị")
+        rules = self._schedule(schedule)
+        declared = "obligations" in data
+        if declared:
+            chart = _chart(levels, areas, units, assignments)
+            obligations = _Obligations(self, chart).read(self._tables(data, "obligations"))
+        else:
+            obligations = from_schedule(rules)
         return Plan(name, levels, areas, units, cadres, accounts, assignments,
-                    schedule, escalation)
+                    schedule, escalation, obligations, declared)
+
+    def _schedule(self, table: dict[str, object]) -> Schedule:
+        try:
+            return Schedule.from_mapping(table)
+        except InvalidInput as exc:
+            raise PlanError(exc.field, exc.message, exc.message_vi) from exc
 
     # --- records ---
 
@@ -486,3 +523,85 @@ class _Parser:
                 raise PlanError(f"{section}[{i}].{key}", f"Duplicate {key} {value!r}",
                                 f"{what_vi} '{value}' bị trùng trong [[{section}]]")
             seen.add(value)
+
+
+class _Obligations:
+    """Reads [[obligations]]: each table lists kinds; each kind becomes one Obligation."""
+
+    def __init__(self, parser: _Parser, chart: OrgChart) -> None:
+        self.p = parser
+        self.chart = chart
+        self.seen: dict[tuple[str, ...], str] = {}
+
+    def read(self, tables: list[tuple[dict[str, Any], str]]) -> tuple[Obligation, ...]:
+        out: list[Obligation] = []
+        for t, w in tables:
+            self.p._keys(t, w, required={"kinds", "owner"}, optional=OBLIGATION_KEYS)
+            kinds = self._kinds(t, w)
+            if "level" in t:
+                self._level(self.p._id(t, w, "level"), _at(w, "level"))
+            units = self.p._id_list(t, w, "units", set(self.chart.units), "unit", "Đơn vị")
+            for j, kind in enumerate(kinds):
+                record = {**{k: v for k, v in t.items() if k != "kinds"}, "kind": kind}
+                try:
+                    obligation = Obligation.from_mapping(record)
+                except InvalidInput as exc:
+                    key = exc.field or ""
+                    where = f"{w}.kinds[{j}]" if key == "kind" else _at(w, key) if key else w
+                    raise PlanError(where, exc.message, exc.message_vi) from exc
+                if obligation.owner == "unit":
+                    self._recipients(units, w)
+                self._once(obligation, w, j)
+                out.append(obligation)
+        return tuple(out)
+
+    def _kinds(self, t: dict[str, Any], w: str) -> list[str]:
+        raw = self.p._typed(t["kinds"], _at(w, "kinds"), list, "an array of report kinds",
+                            "danh sách loại báo cáo")
+        if not raw:
+            raise PlanError(_at(w, "kinds"), "List at least one report kind",
+                            "Cần ghi ít nhất một loại báo cáo")
+        kinds: list[str] = []
+        for i, kind in enumerate(raw):
+            where = f"{_at(w, 'kinds')}[{i}]"
+            if kind not in REPORT_KINDS:
+                raise PlanError(where, f"Report kind {kind!r} is not one of"
+                                f" {', '.join(REPORT_KINDS)}", f"Loại báo cáo '{kind}' không"
+                                f" hợp lệ; dùng một trong {', '.join(REPORT_KINDS)}")
+            if kind in kinds:
+                raise PlanError(where, f"{kind!r} is listed twice", f"'{kind}' bị ghi hai lần")
+            kinds.append(kind)
+        return kinds
+
+    def _level(self, level: str, where: str) -> None:
+        self.p._ref(level, where, set(self.chart.levels), "level", "Cấp")
+        if not self.chart.units_at_level(level):
+            raise PlanError(where, f"No unit covers an area of level {level!r}, so nobody"
+                            " would owe this", f"Không đơn vị nào phụ trách địa bàn cấp"
+                            f" '{level}', nên không ai phải nộp báo cáo này")
+
+    def _recipients(self, units: tuple[str, ...], w: str) -> None:
+        for i, unit_id in enumerate(units):
+            if not self.chart.recipients(unit_id):
+                raise PlanError(f"{_at(w, 'units')}[{i}]", f"Unit {unit_id!r} has no parent"
+                                " and no copy recipient to send its report to", f"Đơn vị"
+                                f" '{unit_id}' không có cấp trên hay nơi nhận để gửi báo cáo")
+
+    def _once(self, obligation: Obligation, w: str, j: int) -> None:
+        """The same owners may owe a kind once per scope; narrower scopes override wider."""
+        head = (obligation.kind, str(obligation.owner))
+        scopes: list[tuple[tuple[str, ...], str]]
+        if obligation.units:
+            scopes = [((*head, "unit", u), f"{_at(w, 'units')}[{i}]")
+                      for i, u in enumerate(obligation.units)]
+        elif obligation.level is not None:
+            scopes = [((*head, "level", obligation.level), _at(w, "level"))]
+        else:
+            scopes = [((*head, "all"), f"{_at(w, 'kinds')}[{j}]")]
+        for key, where in scopes:
+            if key in self.seen:
+                raise PlanError(where, f"{obligation.kind!r} owed by {obligation.owner!r} is"
+                                f" already set here by {self.seen[key]}", f"Báo cáo"
+                                f" '{obligation.kind}' của '{obligation.owner}' đã được quy định"
+                                f" ở {self.seen[key]}")
+            self.seen[key] = w
