@@ -67,6 +67,11 @@ class Counts:
         return sum(n - 1 for n in self.event_ids.values() if n > 1)
 
 
+async def _quiet(_exc: Exception) -> None:
+    # nats-py's default prints a traceback for each refused reconnect while a fault lasts.
+    return None
+
+
 class Census:
     """Reads the four places; every method may fail while a fault lasts and is retried."""
 
@@ -87,7 +92,7 @@ class Census:
         if self._nc is None or self._nc.is_closed:
             self._nc = await nats.connect(self.nats_url, name="fault-campaign-counter",
                                           max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                                          connect_timeout=2)
+                                          connect_timeout=2, error_cb=_quiet)
         return self._nc.jetstream(timeout=5)
 
     async def refresh(self, years: set[int], leader_password: str) -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import random
 import shutil
 import signal
@@ -170,25 +171,29 @@ async def apply_fault(system: System, disk: SmallDisk | None, trial: Trial) -> N
                 await asyncio.sleep(0.25)
                 await asyncio.to_thread(disk.fill)
             disk.release()
-            return
-        proc = system.procs[target]
-        if trial.kind == "kill":
-            await proc.kill()
-            await asyncio.sleep(trial.hold)
-            await system.start(target)
-        elif trial.kind == "stop":
-            proc.send(signal.SIGSTOP)
-            await asyncio.sleep(trial.hold)
-            proc.send(signal.SIGCONT)
-        elif trial.kind == "restart":
-            started = time.monotonic()
-            if not await proc.terminate(20):
-                trial.note = "did not stop on SIGTERM within 20 s (killed)"
-            trial.hold = time.monotonic() - started
-            await system.start(target)
+        else:
+            await _signal_fault(system, trial)
     finally:
         system.down.discard(target)
     trial.recovered_in = await system.wait_healthy(90)
+
+
+async def _signal_fault(system: System, trial: Trial) -> None:
+    proc = system.procs[trial.target]
+    if trial.kind == "kill":
+        await proc.kill()
+        await asyncio.sleep(trial.hold)
+        await system.start(trial.target)
+    elif trial.kind == "stop":
+        proc.send(signal.SIGSTOP)
+        await asyncio.sleep(trial.hold)
+        proc.send(signal.SIGCONT)
+    elif trial.kind == "restart":
+        started = time.monotonic()
+        if not await proc.terminate(20):
+            trial.note = "did not stop on SIGTERM within 20 s (killed)"
+        trial.hold = time.monotonic() - started
+        await system.start(trial.target)
 
 
 # --------------------------------------------------------------------------- the run
@@ -211,7 +216,12 @@ async def settle(census: Census, load: Load, system: System, years: set[int],
                       else "counts differ" if healthy else "/healthz not 200")
         except Exception as exc:  # any part may still be coming back: count again
             reason = f"{type(exc).__name__}: {exc}"
-        if reason is None or time.monotonic() > deadline:
+        if reason is None:
+            return None
+        if time.monotonic() > deadline:
+            with contextlib.suppress(Exception):
+                health = (await census.http.get("/healthz")).json()
+                reason += f"; /healthz {json.dumps(health, separators=(',', ':'))[:400]}"
             return reason
         await asyncio.sleep(0.5)
 
