@@ -92,6 +92,17 @@ class Process:
         await self.kill()
         return False
 
+    def state(self) -> str:
+        """The kernel's view (R running, S sleeping, D in I/O, T stopped) and what it waits in."""
+        if not self.alive or self.proc is None:
+            return "exited"
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            wchan = Path(f"/proc/{self.proc.pid}/wchan").read_text().strip() or "-"
+        except OSError:
+            return "unknown"
+        return f"{stat[0]} ({wchan})"
+
     def tail(self, lines: int = 15) -> str:
         with contextlib.suppress(OSError):
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

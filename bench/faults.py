@@ -140,7 +140,7 @@ def settled(sent: list[Sent], counts: Counts) -> bool:
 # --------------------------------------------------------------------------- faults
 def fault_plan(args: argparse.Namespace, rng: random.Random,
                disk: SmallDisk | None) -> list[tuple[str, str]]:
-    """`--trials` faults: `--faults` in its order, else every (kind, target) shuffled."""
+    """`--trials` faults cycling through `--faults` (else every (kind, target)), shuffled."""
     if args.faults:
         combos = []
         for item in args.faults.split(","):
@@ -150,7 +150,7 @@ def fault_plan(args: argparse.Namespace, rng: random.Random,
         cycle = combos
     else:
         cycle = [(k, t) for k in KINDS if k != DISK for t in TARGETS] + [(DISK, DISK)]
-        rng.shuffle(cycle)
+    rng.shuffle(cycle)
     if disk is None:
         cycle = [c for c in cycle if c[0] != DISK] or cycle
     return [cycle[i % len(cycle)] for i in range(args.trials)]
@@ -222,6 +222,8 @@ async def settle(census: Census, load: Load, system: System, years: set[int],
             with contextlib.suppress(Exception):
                 health = (await census.http.get("/healthz")).json()
                 reason += f"; /healthz {json.dumps(health, separators=(',', ':'))[:400]}"
+            reason += "; processes " + ", ".join(
+                f"{p.name} {p.state()}" for p in system.procs.values())
             return reason
         await asyncio.sleep(0.5)
 
