@@ -119,6 +119,7 @@ class System:
     nats_port: int = field(default_factory=free_port)
     procs: dict[str, Process] = field(default_factory=dict)
     down: set[str] = field(default_factory=set)  # what a fault has taken away just now
+    offline: set[str] = field(default_factory=set)  # not running at all (kill, stop, restart)
 
     @property
     def url(self) -> str:

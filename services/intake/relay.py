@@ -40,11 +40,14 @@ _BATCH = 512
 
 class Relay:
     def __init__(self, store: Store, directory: Directory, js: JetStreamContext,
-                 poll_interval: float = 0.25):
+                 poll_interval: float = 0.25, ack_timeout: float = 10.0):
         self.store = store
         self.directory = directory
         self.js = js
         self.poll_interval = poll_interval
+        # nats-py never settles a publish whose acknowledgement died with the server: a batch
+        # not acknowledged by then is published again from where the stream ends.
+        self.ack_timeout = ack_timeout
         self.position = 0
         self.ready = asyncio.Event()
         self._wake = asyncio.Event()
@@ -167,7 +170,14 @@ class Relay:
             futures.append(await self.js.publish_async(
                 env.subject, env.encode(), headers=env.headers(),
             ))
-        acks = await asyncio.gather(*futures)
+        try:
+            async with asyncio.timeout(self.ack_timeout):
+                acks = await asyncio.gather(*futures)
+        except TimeoutError:
+            for future in futures:
+                future.cancel()
+            raise TimeoutError(f"JetStream acknowledged no batch within {self.ack_timeout} s; "
+                               "publishing again from the stream's end") from None
         for ack in acks:
             if ack.stream != EVENTS_STREAM:
                 raise RuntimeError(f"event stored in unexpected stream {ack.stream!r}")

@@ -1,10 +1,7 @@
 """The fault campaign's short form (bench/faults.py) as part of `make test`.
 
-Kill, stop and restart under load, every target once, in under a minute; the
-campaign exits 1 on any lost, doubled or stuck report. kill:nats, restart:nats and disk
-are left out of this short form until the relay wedge they can cause is fixed
-(docs/operations.md, "What it found"): each can leave the relay waiting for good on a
-JetStream ack that never comes.
+Kill, stop and restart under load, every target, and a full disk, in about a minute; the
+campaign exits 1 on any lost, doubled or stuck report.
 """
 
 from __future__ import annotations
@@ -18,10 +15,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHORT = ["--seed", "17", "--trials", "5", "--seconds", "40", "--rate", "15",
+SHORT = ["--seed", "17", "--trials", "8", "--seconds", "70", "--rate", "15",
          "--load-seconds", "3", "--max-hold", "2", "--settle", "15",
-         "--faults", "kill:intake,stop:nats,restart:aggregator,kill:notifier,restart:intake"]
-ROW = re.compile(r"^  (intake|aggregator|notifier|nats)\s+(\d+(?:\s+\d+){10})\s", re.M)
+         "--faults", "kill:intake,stop:nats,restart:aggregator,kill:notifier,restart:intake,"
+                     "kill:nats,restart:nats,disk"]
+ROW = re.compile(r"^  (intake|aggregator|notifier|nats|disk)\s+(\d+(?:\s+\d+){10})\s", re.M)
 
 
 def run_campaign(*args: str) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -40,10 +38,12 @@ def test_short_fault_campaign_loses_doubles_and_strands_nothing():
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:]
     assert "PASSED: nothing lost, nothing doubled, nothing stuck" in result.stdout
-    for kind in ("kill", "stop", "restart"):
+    # (a machine where no small filesystem can be made says so, and skips the disk trial)
+    disk = "disk faults: skipped" not in result.stdout
+    for kind in ("kill", "stop", "restart", *(("disk",) if disk else ())):
         assert f"\n{kind}\n  target" in result.stdout, result.stdout
     rows = [[int(v) for v in m.group(2).split()] for m in ROW.finditer(result.stdout)]
-    assert len(rows) == 5, result.stdout
+    assert len(rows) == (8 if disk else 7), result.stdout
     for trials, sent, acked, stored, stream, _rolled, urgent, alerted, lost, doubled, stuck \
             in rows:
         assert trials == 1 and sent > 0
