@@ -20,6 +20,7 @@ from domain.account import Role
 from domain.assignment import covers as assignment_covers
 from domain.clock import as_instant
 from domain.expectation import expected_at
+from domain.network_records import Area, Cadre, Level, Unit
 from domain.schedule import Schedule
 
 Record = dict[str, Any]
@@ -53,7 +54,10 @@ class AssignmentView:
         return assignment_covers(self.valid_from, self.valid_until, at)
 
 
-_NETWORK_RECORDS = {"Level": "levels", "Area": "areas", "Unit": "units", "Cadre": "cadres"}
+# Each kind of network record: the table it goes to and how its event payload is read.
+_NETWORK_RECORDS: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
+    "Level": ("levels", Level.from_record), "Area": ("areas", Area.from_record),
+    "Unit": ("units", Unit.from_record), "Cadre": ("cadres", Cadre.from_record)}
 
 
 class NetworkView:
@@ -62,10 +66,10 @@ class NetworkView:
     def __init__(self) -> None:
         self.name = ""
         self.loaded = False
-        self.levels: dict[str, Record] = {}
-        self.areas: dict[str, Record] = {}
-        self.units: dict[str, Record] = {}
-        self.cadres: dict[str, Record] = {}
+        self.levels: dict[str, Level] = {}
+        self.areas: dict[str, Area] = {}
+        self.units: dict[str, Unit] = {}
+        self.cadres: dict[str, Cadre] = {}
         self.schedule_record: Record = {}
         self.escalation: Record = {}
         self.accounts: dict[UUID, AccountInfo] = {}
@@ -102,15 +106,16 @@ class NetworkView:
             self.escalation = dict(data["escalation"])
         elif what.endswith("Defined"):
             kind = what[: -len("Defined")]
-            record = dict(data[kind.lower()])
-            getattr(self, _NETWORK_RECORDS[kind])[record["id"]] = record
+            table, read = _NETWORK_RECORDS[kind]
+            record = read(data[kind.lower()])
+            getattr(self, table)[record.id] = record
         elif what.endswith("Retired"):
             kind = what[: -len("Retired")]
-            table: dict[str, Record] = getattr(self, _NETWORK_RECORDS[kind])
+            records = getattr(self, _NETWORK_RECORDS[kind][0])
             key = str(data[f"{kind.lower()}_id"])
             # Kept, marked: old events still name it, and history must resolve.
-            if key in table:
-                table[key] = {**table[key], "retired": True}
+            if key in records:
+                records[key] = records[key].retire()
 
     def _apply_account(self, what: str, account_id: UUID, data: Mapping[str, Any]) -> None:
         current = self.accounts.get(account_id)
@@ -157,8 +162,8 @@ class NetworkView:
         result: _T = self._derived[key]
         return result
 
-    def live_units(self) -> list[Record]:
-        return [u for u in self.units.values() if not u.get("retired")]
+    def live_units(self) -> list[Unit]:
+        return [u for u in self.units.values() if not u.retired]
 
     def area_path(self, area_id: str) -> list[str]:
         """Ids from the root area down to `area_id`."""
@@ -166,15 +171,15 @@ class NetworkView:
         current: str | None = area_id
         while current is not None and current in self.areas and len(path) < 64:
             path.append(current)
-            current = self.areas[current].get("parent")
+            current = self.areas[current].parent
         return list(reversed(path))
 
     def area_children(self) -> dict[str, list[str]]:
         def build() -> dict[str, list[str]]:
             children: dict[str, list[str]] = defaultdict(list)
             for area in self.areas.values():
-                if area.get("parent") and not area.get("retired"):
-                    children[area["parent"]].append(area["id"])
+                if area.parent and not area.retired:
+                    children[area.parent].append(area.id)
             return dict(children)
         return self._cached("area_children", build)
 
@@ -182,8 +187,8 @@ class NetworkView:
         def build() -> dict[str, list[str]]:
             children: dict[str, list[str]] = defaultdict(list)
             for unit in self.live_units():
-                if unit.get("parent"):
-                    children[unit["parent"]].append(unit["id"])
+                if unit.parent:
+                    children[unit.parent].append(unit.id)
             return {k: sorted(v) for k, v in children.items()}
         return self._cached("unit_children", build)
 
@@ -202,7 +207,8 @@ class NetworkView:
         """The areas these units cover, each with every area below it."""
         areas: set[str] = set()
         for uid in unit_ids:
-            for area_id in self.units.get(uid, {}).get("area_ids", []):
+            unit = self.units.get(uid)
+            for area_id in () if unit is None else unit.area_ids:
                 areas |= self.area_descendants(area_id)
         return areas
 
@@ -221,10 +227,10 @@ class NetworkView:
         def build() -> dict[str, str]:
             best: dict[str, tuple[int, str]] = {}
             for unit in self.live_units():
-                for aid in unit.get("area_ids", []):
+                for aid in unit.area_ids:
                     depth = len(self.area_path(aid))
                     if aid not in best or depth > best[aid][0]:
-                        best[aid] = (depth, unit["id"])
+                        best[aid] = (depth, unit.id)
             return {aid: uid for aid, (_, uid) in best.items()}
         table = self._cached("unit_for_area", build)
         for aid in reversed(self.area_path(area_id)):

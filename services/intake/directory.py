@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.network_records import Area, Cadre, Unit
 from services.common import wire
 from services.common.network_view import AssignmentView, NetworkView
 from services.common.store import Store
@@ -141,16 +142,16 @@ class Directory:
     def schedule(self) -> Any:
         return self.view.schedule()
 
-    def area(self, area_id: str) -> dict[str, Any] | None:
+    def area(self, area_id: str) -> Area | None:
         return self.view.areas.get(area_id)
 
-    def unit(self, unit_id: str) -> dict[str, Any] | None:
+    def unit(self, unit_id: str) -> Unit | None:
         return self.view.units.get(unit_id)
 
-    def cadre(self, cadre_id: str) -> dict[str, Any] | None:
+    def cadre(self, cadre_id: str) -> Cadre | None:
         return self.view.cadres.get(cadre_id)
 
-    def units(self) -> list[dict[str, Any]]:
+    def units(self) -> list[Unit]:
         return self.view.live_units()
 
     def assignments(self) -> list[AssignmentView]:

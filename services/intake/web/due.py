@@ -77,8 +77,8 @@ class CadreWeek:
 
 
 def area_name(runtime: Runtime, area_id: str) -> str:
-    area = runtime.directory.area(area_id) or {}
-    return str(area.get("name") or area_id)
+    area = runtime.directory.area(area_id)
+    return (area.name if area is not None else "") or area_id
 
 
 def owed_areas(schedule: Schedule, week: Period, held: list[AssignmentView]) -> list[str]:
