@@ -1,5 +1,8 @@
 """The network's records as every service reads them: frozen and typed, built once per event.
 
+Levels, areas, units and cadres come from the `Network` aggregate's events; accounts
+(without secrets) and assignments from their own aggregates' events.
+
 `from_record` reads the JSON mapping a `Network.*Defined` event carries (the payload stays
 as it is: stored and published events never change). Fields a payload may lack take the
 value every reader used to assume for a missing key; a field of the wrong type is refused
@@ -10,7 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+from domain.assignment import covers
 
 
 def _text(record: Mapping[str, Any], key: str, default: str | None = None) -> str:
@@ -129,3 +136,30 @@ class Cadre:
 
     def retire(self) -> Cadre:
         return replace(self, retired=True)
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """An account as the services see it: no password hash (only the intake holds those)."""
+
+    id: UUID
+    username: str
+    name: str
+    role: str
+    unit_id: str | None
+    cadre_id: str | None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class AssignmentRecord:
+    """An assignment (domain/assignment.py) as the services see it: ids and its span."""
+
+    id: UUID
+    cadre_id: str
+    area_id: str
+    valid_from: datetime
+    valid_until: datetime | None
+
+    def covers(self, at: datetime) -> bool:
+        return covers(self.valid_from, self.valid_until, at)

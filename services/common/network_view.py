@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from domain import access
 from domain.account import Role
-from domain.assignment import covers as assignment_covers
 from domain.clock import as_instant
 from domain.expectation import expected_at
-from domain.network_records import Area, Cadre, Level, Unit
+from domain.network_records import AccountRecord, Area, AssignmentRecord, Cadre, Level, Unit
 from domain.schedule import Schedule
 
 Record = dict[str, Any]
@@ -29,29 +27,6 @@ _T = TypeVar("_T")
 
 def _uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
-
-
-@dataclass(frozen=True)
-class AccountInfo:
-    id: UUID
-    username: str
-    name: str
-    role: str
-    unit_id: str | None
-    cadre_id: str | None
-    active: bool
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    id: UUID
-    cadre_id: str
-    area_id: str
-    valid_from: datetime
-    valid_until: datetime | None
-
-    def covers(self, at: datetime) -> bool:
-        return assignment_covers(self.valid_from, self.valid_until, at)
 
 
 # Each kind of network record: the table it goes to and how its event payload is read.
@@ -72,9 +47,9 @@ class NetworkView:
         self.cadres: dict[str, Cadre] = {}
         self.schedule_record: Record = {}
         self.escalation: Record = {}
-        self.accounts: dict[UUID, AccountInfo] = {}
+        self.accounts: dict[UUID, AccountRecord] = {}
         self.usernames: dict[str, UUID] = {}
-        self.assignments: dict[UUID, AssignmentView] = {}
+        self.assignments: dict[UUID, AssignmentRecord] = {}
         self._by_cadre: dict[str, set[UUID]] = defaultdict(set)
         self._by_area: dict[str, set[UUID]] = defaultdict(set)
         self._derived: dict[str, Any] = {}
@@ -120,16 +95,16 @@ class NetworkView:
     def _apply_account(self, what: str, account_id: UUID, data: Mapping[str, Any]) -> None:
         current = self.accounts.get(account_id)
         if what == "Opened":
-            info = AccountInfo(account_id, str(data["username"]), str(data["name"]),
+            info = AccountRecord(account_id, str(data["username"]), str(data["name"]),
                                str(data["role"]), data.get("unit_id"), data.get("cadre_id"), True)
         elif current is None:
             return
         elif what == "Updated":
-            info = AccountInfo(account_id, current.username, str(data["name"]),
+            info = AccountRecord(account_id, current.username, str(data["name"]),
                                str(data["role"]), data.get("unit_id"), data.get("cadre_id"),
                                current.active)
         elif what in ("Disabled", "Enabled"):
-            info = AccountInfo(current.id, current.username, current.name, current.role,
+            info = AccountRecord(current.id, current.username, current.name, current.role,
                                current.unit_id, current.cadre_id, what == "Enabled")
         else:
             return
@@ -140,13 +115,13 @@ class NetworkView:
         if what == "Started":
             valid_from = as_instant(data["valid_from"])
             assert valid_from is not None
-            view = AssignmentView(assignment_id, str(data["cadre_id"]), str(data["area_id"]),
+            view = AssignmentRecord(assignment_id, str(data["cadre_id"]), str(data["area_id"]),
                                   valid_from, as_instant(data.get("valid_until")))
             self._by_cadre[view.cadre_id].add(assignment_id)
             self._by_area[view.area_id].add(assignment_id)
         elif what in ("Rescheduled", "Ended") and assignment_id in self.assignments:
             old = self.assignments[assignment_id]
-            view = AssignmentView(old.id, old.cadre_id, old.area_id, old.valid_from,
+            view = AssignmentRecord(old.id, old.cadre_id, old.area_id, old.valid_from,
                                   as_instant(data.get("valid_until")))
         else:
             return
@@ -238,22 +213,22 @@ class NetworkView:
                 return table[aid]
         return None
 
-    def leaders_of(self, unit_id: str) -> list[AccountInfo]:
+    def leaders_of(self, unit_id: str) -> list[AccountRecord]:
         return [a for a in self.accounts.values()
                 if a.active and a.role == Role.LEADER and a.unit_id == unit_id]
 
     # -- people ------------------------------------------------------------------------
-    def account_by_username(self, username: str) -> AccountInfo | None:
+    def account_by_username(self, username: str) -> AccountRecord | None:
         account_id = self.usernames.get(username)
         return None if account_id is None else self.accounts.get(account_id)
 
-    def assignments_of(self, cadre_id: str) -> list[AssignmentView]:
+    def assignments_of(self, cadre_id: str) -> list[AssignmentRecord]:
         return [self.assignments[i] for i in self._by_cadre.get(cadre_id, ())]
 
-    def assignments_in(self, area_id: str) -> list[AssignmentView]:
+    def assignments_in(self, area_id: str) -> list[AssignmentRecord]:
         return [self.assignments[i] for i in self._by_area.get(area_id, ())]
 
-    def assignment_at(self, cadre_id: str, area_id: str, at: datetime) -> AssignmentView | None:
+    def assignment_at(self, cadre_id: str, area_id: str, at: datetime) -> AssignmentRecord | None:
         for a in self.assignments_of(cadre_id):
             if a.area_id == area_id and a.covers(at):
                 return a
@@ -262,7 +237,7 @@ class NetworkView:
     def assigned_areas(self, cadre_id: str, at: datetime) -> list[str]:
         return sorted({a.area_id for a in self.assignments_of(cadre_id) if a.covers(at)})
 
-    def expected_at(self, deadline: datetime) -> list[AssignmentView]:
+    def expected_at(self, deadline: datetime) -> list[AssignmentRecord]:
         """Every assignment that owes a report due at `deadline` (`domain.expectation`)."""
         return expected_at(deadline, self.assignments.values())
 

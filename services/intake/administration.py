@@ -24,10 +24,10 @@ from domain.account import ROLES, Account, Role
 from domain.assignment import Assignment, overlaps
 from domain.clock import VN, Clock
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from domain.network_records import Area, Cadre, Unit
+from domain.network_records import Area, AssignmentRecord, Cadre, Unit
 from services.common.plan_file import NAME_MAX, USERNAME_PATTERN
 from services.common.store import Store
-from services.intake.directory import AccountView, AssignmentView, Directory
+from services.intake.directory import AccountView, Directory
 from services.intake.passwords import hash_password
 
 log = structlog.get_logger(__name__)
@@ -47,7 +47,7 @@ class IssuedPassword:
 
 @dataclass(frozen=True)
 class Ended:
-    assignment: AssignmentView
+    assignment: AssignmentRecord
     changed: bool  # False: it already ended at that instant
     cancelled: bool  # ended before it began: it never covers anything
 
@@ -151,7 +151,7 @@ class Administration:
                            f"Không tìm thấy tài khoản '{username}'")
         return target
 
-    def assignments(self, acting: AccountView) -> list[tuple[Cadre, list[AssignmentView]]]:
+    def assignments(self, acting: AccountView) -> list[tuple[Cadre, list[AssignmentRecord]]]:
         """Each cadre `acting` administers, with its assignments in its areas, oldest first."""
         areas = self._scope_areas(self.scope(acting))
         return [(cadre, sorted((a for a in self.directory.view.assignments_of(cadre.id)
@@ -241,7 +241,7 @@ class Administration:
 
     # -- assignments -------------------------------------------------------------------
     def start_assignment(self, acting: AccountView, *, cadre_id: str, area_id: str,
-                         valid_from: datetime, valid_until: datetime | None) -> AssignmentView:
+                         valid_from: datetime, valid_until: datetime | None) -> AssignmentRecord:
         """Assign a cadre to an area from `valid_from`, until `valid_until` (exclusive)."""
         units = self.scope(acting)
         cadre = self._cadre(_text(cadre_id), units)
@@ -345,7 +345,7 @@ class Administration:
         self.directory.refresh()
 
 
-def _empty(a: AssignmentView) -> bool:
+def _empty(a: AssignmentRecord) -> bool:
     return a.valid_until is not None and a.valid_until <= a.valid_from
 
 
@@ -359,7 +359,7 @@ def _taken(username: str) -> Conflict:
                     "lại mật khẩu, hãy mở tài khoản đó và đặt lại mật khẩu.", "username")
 
 
-def _overlap(cadre: Cadre, area: Area, other: AssignmentView) -> Conflict:
+def _overlap(cadre: Cadre, area: Area, other: AssignmentRecord) -> Conflict:
     until = f"đến {_vn(other.valid_until)}" if other.valid_until else "không thời hạn"
     return Conflict("assignment_overlap",
                     f"cadre {cadre.id!r} is already assigned to {area.id!r} "

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import uuid4
 
-from domain.ids import NETWORK_ID
-from domain.network_records import Area, Cadre, Level, Unit
+from domain.ids import NETWORK_ID, account_id
+from domain.network_records import AccountRecord, Area, AssignmentRecord, Cadre, Level, Unit
 from services.common.network_view import NetworkView
 
 
@@ -53,3 +54,31 @@ def test_retiring_an_unknown_record_changes_nothing():
     view.apply("NetworkAreaRetired", uuid4(), {"area_id": "nowhere"})
     assert "nowhere" not in view.areas
     assert set(view.areas) == {"thi-xa", "xa-ho"}
+
+
+def test_accounts_are_records_without_secrets_that_follow_their_events():
+    view = network()
+    leader = account_id("lanh-dao")
+    # given an account opened with a password hash, then disabled
+    view.apply("AccountOpened", leader, {"username": "lanh-dao", "name": "Trần B",
+                                         "role": "leader", "unit_id": "ccb-ho",
+                                         "cadre_id": None, "password_hash": "$argon2id$..."})
+    view.apply("AccountDisabled", leader, {})
+    # then the view holds the account, no hash, marked inactive
+    assert view.accounts[leader] == AccountRecord(leader, "lanh-dao", "Trần B", "leader",
+                                                  "ccb-ho", None, active=False)
+    assert not hasattr(view.accounts[leader], "password_hash")
+
+
+def test_an_assignment_is_a_record_whose_span_the_later_events_change():
+    view = network()
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
+    assignment = uuid4()
+    view.apply("AssignmentStarted", assignment, {"cadre_id": "cb-1", "area_id": "xa-ho",
+                                                 "valid_from": start.isoformat(),
+                                                 "valid_until": None})
+    view.apply("AssignmentEnded", assignment, {"valid_until": end.isoformat()})
+    assert view.assignments[assignment] == AssignmentRecord(assignment, "cb-1", "xa-ho",
+                                                            start, end)
+    assert view.assignments[assignment].covers(start)
+    assert not view.assignments[assignment].covers(end)
