@@ -96,16 +96,16 @@ class NetworkView:
         current = self.accounts.get(account_id)
         if what == "Opened":
             info = AccountRecord(account_id, str(data["username"]), str(data["name"]),
-                               str(data["role"]), data.get("unit_id"), data.get("cadre_id"), True)
+                                 str(data["role"]), data.get("unit_id"), data.get("cadre_id"), True)
         elif current is None:
             return
         elif what == "Updated":
             info = AccountRecord(account_id, current.username, str(data["name"]),
-                               str(data["role"]), data.get("unit_id"), data.get("cadre_id"),
-                               current.active)
+                                 str(data["role"]), data.get("unit_id"), data.get("cadre_id"),
+                                 current.active)
         elif what in ("Disabled", "Enabled"):
             info = AccountRecord(current.id, current.username, current.name, current.role,
-                               current.unit_id, current.cadre_id, what == "Enabled")
+                                 current.unit_id, current.cadre_id, what == "Enabled")
         else:
             return
         self.accounts[account_id] = info
@@ -116,13 +116,13 @@ class NetworkView:
             valid_from = as_instant(data["valid_from"])
             assert valid_from is not None
             view = AssignmentRecord(assignment_id, str(data["cadre_id"]), str(data["area_id"]),
-                                  valid_from, as_instant(data.get("valid_until")))
+                                    valid_from, as_instant(data.get("valid_until")))
             self._by_cadre[view.cadre_id].add(assignment_id)
             self._by_area[view.area_id].add(assignment_id)
         elif what in ("Rescheduled", "Ended") and assignment_id in self.assignments:
             old = self.assignments[assignment_id]
             view = AssignmentRecord(old.id, old.cadre_id, old.area_id, old.valid_from,
-                                  as_instant(data.get("valid_until")))
+                                    as_instant(data.get("valid_until")))
         else:
             return
         self.assignments[assignment_id] = view
