@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from domain.account import Role
 from domain.errors import Forbidden
+from domain.network_records import Unit
 
 # Read the whole network when they hold no unit; with a unit, only that unit's scope.
 NETWORK_WIDE = (Role.AUDITOR, Role.ADMIN)
@@ -41,7 +42,7 @@ class Network(Protocol):
     """The shape of the network the rules need."""
 
     @property
-    def units(self) -> Mapping[str, Mapping[str, Any]]: ...
+    def units(self) -> Mapping[str, Unit]: ...
     def unit_subtree(self, unit_id: str) -> set[str]: ...
     def unit_scope(self, unit_id: str) -> set[str]: ...
     def visible_areas(self, unit_id: str) -> set[str]: ...
@@ -65,8 +66,8 @@ def unit_scope(network: Network, unit_id: str) -> set[str]:
     that send copies to it (nơi nhận: a report goes up its line and to its recipients)."""
     scope = set(network.unit_subtree(unit_id))
     for unit in network.units.values():
-        if not unit.get("retired") and unit_id in unit.get("copies_to", []):
-            scope |= network.unit_subtree(str(unit["id"]))
+        if not unit.retired and unit_id in unit.copies_to:
+            scope |= network.unit_subtree(unit.id)
     return scope
 
 
@@ -114,7 +115,7 @@ def may_read_rollup(network: Network, role: str, account_unit_id: str | None,
     """A leader reads their unit's rollup subtree and what is copied to it; nothing else.
     Unknown or retired units are readable by no one."""
     unit = network.units.get(unit_id)
-    if unit is None or unit.get("retired"):
+    if unit is None or unit.retired:
         return False
     readable = readable_units(_Holder(role, account_unit_id), network)
     return readable is None or unit_id in readable

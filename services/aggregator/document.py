@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.network_records import Unit
 from domain.periods import Cadence, Period
 from domain.report_content import ASSESSMENTS, CATEGORIES, SECTIONS, SEVERITIES
 from services.aggregator.excerpts import Excerpt
@@ -62,9 +63,9 @@ def _short(stamp: str | None, tz: ZoneInfo) -> str:
     return datetime.fromisoformat(stamp).astimezone(tz).strftime("%H:%M %d/%m/%Y")
 
 
-def _signature(unit: dict[str, Any]) -> tuple[str | None, str]:
-    name = str(unit.get("name", ""))
-    if unit.get("kind") == "party":
+def _signature(unit: Unit) -> tuple[str | None, str]:
+    name = unit.name
+    if unit.kind == "party":
         return (None, "TRƯỞNG BAN") if name.startswith("Ban") else ("T/M BAN THƯỜNG VỤ", "BÍ THƯ")
     if name.startswith("Chi hội"):
         return "TM. CHI HỘI", "CHI HỘI TRƯỞNG"
@@ -94,31 +95,31 @@ def build(rollup: dict[str, Any], excerpts: list[Excerpt], network: NetworkIndex
     unit = network.view.units[rollup["unit_id"]]
     tz = network.calendar.schedule.tz
     period = Period.parse(rollup["period"])
-    party = unit.get("kind") == "party"
-    code = unit.get("code") or "BC"
+    party = unit.kind == "party"
+    code = unit.code or "BC"
     start = datetime.fromisoformat(rollup["start"]).astimezone(tz)
     last_day = datetime.fromisoformat(rollup["end"]).astimezone(tz) - timedelta(days=1)
     on_behalf, title = _signature(unit)
     sections = _sections(network, excerpts)
     recipients = [f"{network.name('units', uid)} (để báo cáo);"
-                  for uid in [unit.get("parent"), *unit.get("copies_to", [])] if uid]
+                  for uid in [unit.parent, *unit.copies_to] if uid]
     summaries = [{"source": _source(network, e), "text": e.summary,
                   "assessment": ASSESSMENTS.get(e.assessment, e.assessment)}
                  for e in excerpts if e.summary and e.assessment != "stable"][:PER_SECTION]
     return {
         "layout": "party" if party else "association",
-        "superior": str(unit.get("superior") or "").upper(),
-        "issuer": str(unit.get("name", "")).upper(),
+        "superior": unit.superior.upper(),
+        "issuer": unit.name.upper(),
         "number": f"Số …-BC/{code}" if party else f"Số: …-BC/{code}",
         "motto": (["ĐẢNG CỘNG SẢN VIỆT NAM"] if party
                   else ["CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]),
-        "place_date": dated(str(unit.get("place") or ""), now.astimezone(tz)),
+        "place_date": dated(unit.place, now.astimezone(tz)),
         "title": "BÁO CÁO",
         "subject": f"Tình hình nhân dân và kết quả nắm tình hình {span(period)}",
         "span": span(period),
         "range": f"từ ngày {start:%d/%m/%Y} đến ngày "
                  f"{last_day:%d/%m/%Y}",
-        "unit_name": unit.get("name", ""),
+        "unit_name": unit.name,
         "rollup": rollup,
         "completeness": _percent(rollup["completeness"]),
         "on_time_rate": _percent(rollup["on_time_rate"]),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
+from domain.network_records import Area, Cadre, Unit
 from services.aggregator.calendar import Calendar
 from services.common.network_view import NetworkView
 
@@ -64,22 +65,25 @@ class NetworkIndex:
         if found is None:
             areas: set[str] = set()
             for uid in self.view.unit_subtree(unit_id):
-                areas.update(self.view.units.get(uid, {}).get("area_ids", []))
+                unit = self.view.units.get(uid)
+                areas.update(() if unit is None else unit.area_ids)
             found = tuple(sorted(a for a in areas
                                  if not any(up in areas for up in self.ancestors(a)[:-1])))
             self._tops[unit_id] = found
         return found
 
-    def unit(self, unit_id: str) -> dict[str, Any] | None:
+    def unit(self, unit_id: str) -> Unit | None:
         unit = self.view.units.get(unit_id)
-        return None if unit is None or unit.get("retired") else unit
+        return None if unit is None or unit.retired else unit
 
     def children(self, unit_id: str) -> list[str]:
         return self.view.unit_children().get(unit_id, [])
 
-    def name(self, table: str, key: str) -> str:
-        records: dict[str, dict[str, Any]] = getattr(self.view, table)
-        return str(records.get(key, {}).get("name", key))
+    def name(self, table: Literal["areas", "units", "cadres"], key: str) -> str:
+        """The record's name; its id when the network does not know it."""
+        records: Mapping[str, Area | Unit | Cadre] = getattr(self.view, table)
+        record = records.get(key)
+        return key if record is None else record.name
 
     # -- expectations --------------------------------------------------------------------
     def is_expected(self, cadre_id: str, area_id: str, at: datetime) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from domain.errors import NotFound
+from domain.network_records import Unit
 from domain.periods import URGENT, Period
 from services.aggregator.calendar import Selection, Slot, stamp
 from services.aggregator.coverage import covered_terms, covered_where, placeholders, union
@@ -70,13 +71,13 @@ class Rollups:
 class _Query:
     """One rollup: the queries and the arithmetic, inside the caller's read transaction."""
 
-    def __init__(self, db: aiosqlite.Connection, network: NetworkIndex, unit: dict[str, Any],
+    def __init__(self, db: aiosqlite.Connection, network: NetworkIndex, unit: Unit,
                  selection: Selection):
         self.db = db
         self.network = network
         self.unit = unit
         self.selection = selection
-        self.tops = network.tops(unit["id"])
+        self.tops = network.tops(unit.id)
 
     async def _rows(self, sql: str, params: list[Any]) -> list[Any]:
         async with self.db.execute(sql, params) as cursor:
@@ -116,11 +117,11 @@ class _Query:
         counts, counts_by_kind = await self._counts()
         urgent = sum(row["reports"] for (kind, _), row in by_slot.items() if kind == URGENT)
         return {
-            "unit_id": self.unit["id"],
-            "unit_name": self.unit.get("name"),
-            "unit_kind": self.unit.get("kind"),
-            "parent_id": self.unit.get("parent"),
-            "copies_to": list(self.unit.get("copies_to", [])),
+            "unit_id": self.unit.id,
+            "unit_name": self.unit.name,
+            "unit_kind": self.unit.kind,
+            "parent_id": self.unit.parent,
+            "copies_to": list(self.unit.copies_to),
             "area_ids": list(tops),
             "period": str(selection.period),
             "cadence": str(selection.period.cadence),
@@ -241,7 +242,7 @@ class _Query:
 
     async def _children(self) -> list[dict[str, Any]]:
         network = self.network
-        children = {c: network.tops(c) for c in network.children(self.unit["id"])}
+        children = {c: network.tops(c) for c in network.children(self.unit.id)}
         by_area = {key[0]: row for key, row in (await self._sums(
             "area_id", sorted({a for tops in children.values() for a in tops}))).items()}
         out = []

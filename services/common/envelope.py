@@ -9,7 +9,7 @@ envelope checks alone, so a new event type never stops an older consumer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -18,6 +18,7 @@ from uuid import UUID
 import orjson
 
 from domain.errors import DomainError
+from domain.network_records import Area, Cadre, Level, Unit
 from domain.periods import URGENT, Period
 from domain.schedule import Schedule
 
@@ -172,9 +173,10 @@ def _network(what: str) -> Callable[[Data], None]:
         elif what == "EscalationDefined":
             _need(data, "escalation", lambda v: isinstance(v, dict), "an object")
         elif what.endswith("Defined"):
-            key = what[: -len("Defined")].lower()
-            _need(data, key, lambda v: isinstance(v, dict) and _text(v.get("id")),
+            kind = what[: -len("Defined")]
+            _need(data, kind.lower(), lambda v: isinstance(v, dict) and _text(v.get("id")),
                   "an object with an id")
+            _RECORDS[kind](data[kind.lower()])  # as the network view will read it
         elif what.endswith("Retired"):
             _need(data, what[: -len("Retired")].lower() + "_id", _text, "an id")
     return check
@@ -198,7 +200,10 @@ def _assignment(what: str) -> Callable[[Data], None]:
     return check
 
 
-_RECORDS = ("Level", "Area", "Unit", "Cadre")
+# Each network record and the reader the network view builds it with.
+_RECORDS: dict[str, Callable[[Mapping[str, Any]], object]] = {
+    "Level": Level.from_record, "Area": Area.from_record, "Unit": Unit.from_record,
+    "Cadre": Cadre.from_record}
 
 
 @lru_cache(maxsize=256)

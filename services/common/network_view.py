@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from domain import access
 from domain.account import Role
-from domain.assignment import covers as assignment_covers
 from domain.clock import as_instant
 from domain.expectation import expected_at
+from domain.network_records import AccountRecord, Area, AssignmentRecord, Cadre, Level, Unit
 from domain.schedule import Schedule
 
 Record = dict[str, Any]
@@ -30,30 +29,10 @@ def _uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-@dataclass(frozen=True)
-class AccountInfo:
-    id: UUID
-    username: str
-    name: str
-    role: str
-    unit_id: str | None
-    cadre_id: str | None
-    active: bool
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    id: UUID
-    cadre_id: str
-    area_id: str
-    valid_from: datetime
-    valid_until: datetime | None
-
-    def covers(self, at: datetime) -> bool:
-        return assignment_covers(self.valid_from, self.valid_until, at)
-
-
-_NETWORK_RECORDS = {"Level": "levels", "Area": "areas", "Unit": "units", "Cadre": "cadres"}
+# Each kind of network record: the table it goes to and how its event payload is read.
+_NETWORK_RECORDS: dict[str, tuple[str, Callable[[Mapping[str, Any]], Any]]] = {
+    "Level": ("levels", Level.from_record), "Area": ("areas", Area.from_record),
+    "Unit": ("units", Unit.from_record), "Cadre": ("cadres", Cadre.from_record)}
 
 
 class NetworkView:
@@ -62,15 +41,15 @@ class NetworkView:
     def __init__(self) -> None:
         self.name = ""
         self.loaded = False
-        self.levels: dict[str, Record] = {}
-        self.areas: dict[str, Record] = {}
-        self.units: dict[str, Record] = {}
-        self.cadres: dict[str, Record] = {}
+        self.levels: dict[str, Level] = {}
+        self.areas: dict[str, Area] = {}
+        self.units: dict[str, Unit] = {}
+        self.cadres: dict[str, Cadre] = {}
         self.schedule_record: Record = {}
         self.escalation: Record = {}
-        self.accounts: dict[UUID, AccountInfo] = {}
+        self.accounts: dict[UUID, AccountRecord] = {}
         self.usernames: dict[str, UUID] = {}
-        self.assignments: dict[UUID, AssignmentView] = {}
+        self.assignments: dict[UUID, AssignmentRecord] = {}
         self._by_cadre: dict[str, set[UUID]] = defaultdict(set)
         self._by_area: dict[str, set[UUID]] = defaultdict(set)
         self._derived: dict[str, Any] = {}
@@ -102,30 +81,31 @@ class NetworkView:
             self.escalation = dict(data["escalation"])
         elif what.endswith("Defined"):
             kind = what[: -len("Defined")]
-            record = dict(data[kind.lower()])
-            getattr(self, _NETWORK_RECORDS[kind])[record["id"]] = record
+            table, read = _NETWORK_RECORDS[kind]
+            record = read(data[kind.lower()])
+            getattr(self, table)[record.id] = record
         elif what.endswith("Retired"):
             kind = what[: -len("Retired")]
-            table: dict[str, Record] = getattr(self, _NETWORK_RECORDS[kind])
+            records = getattr(self, _NETWORK_RECORDS[kind][0])
             key = str(data[f"{kind.lower()}_id"])
             # Kept, marked: old events still name it, and history must resolve.
-            if key in table:
-                table[key] = {**table[key], "retired": True}
+            if key in records:
+                records[key] = records[key].retire()
 
     def _apply_account(self, what: str, account_id: UUID, data: Mapping[str, Any]) -> None:
         current = self.accounts.get(account_id)
         if what == "Opened":
-            info = AccountInfo(account_id, str(data["username"]), str(data["name"]),
-                               str(data["role"]), data.get("unit_id"), data.get("cadre_id"), True)
+            info = AccountRecord(account_id, str(data["username"]), str(data["name"]),
+                                 str(data["role"]), data.get("unit_id"), data.get("cadre_id"), True)
         elif current is None:
             return
         elif what == "Updated":
-            info = AccountInfo(account_id, current.username, str(data["name"]),
-                               str(data["role"]), data.get("unit_id"), data.get("cadre_id"),
-                               current.active)
+            info = AccountRecord(account_id, current.username, str(data["name"]),
+                                 str(data["role"]), data.get("unit_id"), data.get("cadre_id"),
+                                 current.active)
         elif what in ("Disabled", "Enabled"):
-            info = AccountInfo(current.id, current.username, current.name, current.role,
-                               current.unit_id, current.cadre_id, what == "Enabled")
+            info = AccountRecord(current.id, current.username, current.name, current.role,
+                                 current.unit_id, current.cadre_id, what == "Enabled")
         else:
             return
         self.accounts[account_id] = info
@@ -135,14 +115,14 @@ class NetworkView:
         if what == "Started":
             valid_from = as_instant(data["valid_from"])
             assert valid_from is not None
-            view = AssignmentView(assignment_id, str(data["cadre_id"]), str(data["area_id"]),
-                                  valid_from, as_instant(data.get("valid_until")))
+            view = AssignmentRecord(assignment_id, str(data["cadre_id"]), str(data["area_id"]),
+                                    valid_from, as_instant(data.get("valid_until")))
             self._by_cadre[view.cadre_id].add(assignment_id)
             self._by_area[view.area_id].add(assignment_id)
         elif what in ("Rescheduled", "Ended") and assignment_id in self.assignments:
             old = self.assignments[assignment_id]
-            view = AssignmentView(old.id, old.cadre_id, old.area_id, old.valid_from,
-                                  as_instant(data.get("valid_until")))
+            view = AssignmentRecord(old.id, old.cadre_id, old.area_id, old.valid_from,
+                                    as_instant(data.get("valid_until")))
         else:
             return
         self.assignments[assignment_id] = view
@@ -157,8 +137,8 @@ class NetworkView:
         result: _T = self._derived[key]
         return result
 
-    def live_units(self) -> list[Record]:
-        return [u for u in self.units.values() if not u.get("retired")]
+    def live_units(self) -> list[Unit]:
+        return [u for u in self.units.values() if not u.retired]
 
     def area_path(self, area_id: str) -> list[str]:
         """Ids from the root area down to `area_id`."""
@@ -166,15 +146,15 @@ class NetworkView:
         current: str | None = area_id
         while current is not None and current in self.areas and len(path) < 64:
             path.append(current)
-            current = self.areas[current].get("parent")
+            current = self.areas[current].parent
         return list(reversed(path))
 
     def area_children(self) -> dict[str, list[str]]:
         def build() -> dict[str, list[str]]:
             children: dict[str, list[str]] = defaultdict(list)
             for area in self.areas.values():
-                if area.get("parent") and not area.get("retired"):
-                    children[area["parent"]].append(area["id"])
+                if area.parent and not area.retired:
+                    children[area.parent].append(area.id)
             return dict(children)
         return self._cached("area_children", build)
 
@@ -182,8 +162,8 @@ class NetworkView:
         def build() -> dict[str, list[str]]:
             children: dict[str, list[str]] = defaultdict(list)
             for unit in self.live_units():
-                if unit.get("parent"):
-                    children[unit["parent"]].append(unit["id"])
+                if unit.parent:
+                    children[unit.parent].append(unit.id)
             return {k: sorted(v) for k, v in children.items()}
         return self._cached("unit_children", build)
 
@@ -202,7 +182,8 @@ class NetworkView:
         """The areas these units cover, each with every area below it."""
         areas: set[str] = set()
         for uid in unit_ids:
-            for area_id in self.units.get(uid, {}).get("area_ids", []):
+            unit = self.units.get(uid)
+            for area_id in () if unit is None else unit.area_ids:
                 areas |= self.area_descendants(area_id)
         return areas
 
@@ -221,10 +202,10 @@ class NetworkView:
         def build() -> dict[str, str]:
             best: dict[str, tuple[int, str]] = {}
             for unit in self.live_units():
-                for aid in unit.get("area_ids", []):
+                for aid in unit.area_ids:
                     depth = len(self.area_path(aid))
                     if aid not in best or depth > best[aid][0]:
-                        best[aid] = (depth, unit["id"])
+                        best[aid] = (depth, unit.id)
             return {aid: uid for aid, (_, uid) in best.items()}
         table = self._cached("unit_for_area", build)
         for aid in reversed(self.area_path(area_id)):
@@ -232,22 +213,22 @@ class NetworkView:
                 return table[aid]
         return None
 
-    def leaders_of(self, unit_id: str) -> list[AccountInfo]:
+    def leaders_of(self, unit_id: str) -> list[AccountRecord]:
         return [a for a in self.accounts.values()
                 if a.active and a.role == Role.LEADER and a.unit_id == unit_id]
 
     # -- people ------------------------------------------------------------------------
-    def account_by_username(self, username: str) -> AccountInfo | None:
+    def account_by_username(self, username: str) -> AccountRecord | None:
         account_id = self.usernames.get(username)
         return None if account_id is None else self.accounts.get(account_id)
 
-    def assignments_of(self, cadre_id: str) -> list[AssignmentView]:
+    def assignments_of(self, cadre_id: str) -> list[AssignmentRecord]:
         return [self.assignments[i] for i in self._by_cadre.get(cadre_id, ())]
 
-    def assignments_in(self, area_id: str) -> list[AssignmentView]:
+    def assignments_in(self, area_id: str) -> list[AssignmentRecord]:
         return [self.assignments[i] for i in self._by_area.get(area_id, ())]
 
-    def assignment_at(self, cadre_id: str, area_id: str, at: datetime) -> AssignmentView | None:
+    def assignment_at(self, cadre_id: str, area_id: str, at: datetime) -> AssignmentRecord | None:
         for a in self.assignments_of(cadre_id):
             if a.area_id == area_id and a.covers(at):
                 return a
@@ -256,7 +237,7 @@ class NetworkView:
     def assigned_areas(self, cadre_id: str, at: datetime) -> list[str]:
         return sorted({a.area_id for a in self.assignments_of(cadre_id) if a.covers(at)})
 
-    def expected_at(self, deadline: datetime) -> list[AssignmentView]:
+    def expected_at(self, deadline: datetime) -> list[AssignmentRecord]:
         """Every assignment that owes a report due at `deadline` (`domain.expectation`)."""
         return expected_at(deadline, self.assignments.values())
 

@@ -24,9 +24,10 @@ from domain.account import ROLES, Account, Role
 from domain.assignment import Assignment, overlaps
 from domain.clock import VN, Clock
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.network_records import Area, AssignmentRecord, Cadre, Unit
 from services.common.plan_file import NAME_MAX, USERNAME_PATTERN
 from services.common.store import Store
-from services.intake.directory import AccountView, AssignmentView, Directory
+from services.intake.directory import AccountView, Directory
 from services.intake.passwords import hash_password
 
 log = structlog.get_logger(__name__)
@@ -46,7 +47,7 @@ class IssuedPassword:
 
 @dataclass(frozen=True)
 class Ended:
-    assignment: AssignmentView
+    assignment: AssignmentRecord
     changed: bool  # False: it already ended at that instant
     cancelled: bool  # ended before it began: it never covers anything
 
@@ -116,24 +117,24 @@ class Administration:
     def _scope_areas(self, units: set[str] | None) -> set[str] | None:
         return None if units is None else self.directory.view.areas_of_units(units)
 
-    def units(self, acting: AccountView) -> list[dict[str, Any]]:
+    def units(self, acting: AccountView) -> list[Unit]:
         units = self.scope(acting)
-        return sorted((u for u in self.directory.units() if units is None or u["id"] in units),
-                      key=lambda u: _vi_order(u["name"]))
+        return sorted((u for u in self.directory.units() if units is None or u.id in units),
+                      key=lambda u: _vi_order(u.name))
 
-    def cadres(self, acting: AccountView) -> list[dict[str, Any]]:
+    def cadres(self, acting: AccountView) -> list[Cadre]:
         units = self.scope(acting)
         return sorted((c for c in self.directory.view.cadres.values()
-                       if not c.get("retired") and (units is None or c["unit"] in units)),
-                      key=lambda c: _vi_order(c["name"]))
+                       if not c.retired and (units is None or c.unit in units)),
+                      key=lambda c: _vi_order(c.name))
 
-    def areas(self, acting: AccountView) -> list[dict[str, Any]]:
+    def areas(self, acting: AccountView) -> list[Area]:
         areas = self._scope_areas(self.scope(acting))
         view = self.directory.view
         live = [a for a in view.areas.values()
-                if not a.get("retired") and (areas is None or a["id"] in areas)]
-        return sorted(live, key=lambda a: [_vi_order(view.areas[p]["name"])
-                                           for p in view.area_path(a["id"])])
+                if not a.retired and (areas is None or a.id in areas)]
+        return sorted(live, key=lambda a: [_vi_order(view.areas[p].name)
+                                           for p in view.area_path(a.id)])
 
     def accounts(self, acting: AccountView) -> list[AccountView]:
         units = self.scope(acting)
@@ -150,10 +151,10 @@ class Administration:
                            f"Không tìm thấy tài khoản '{username}'")
         return target
 
-    def assignments(self, acting: AccountView) -> list[tuple[dict[str, Any], list[AssignmentView]]]:
+    def assignments(self, acting: AccountView) -> list[tuple[Cadre, list[AssignmentRecord]]]:
         """Each cadre `acting` administers, with its assignments in its areas, oldest first."""
         areas = self._scope_areas(self.scope(acting))
-        return [(cadre, sorted((a for a in self.directory.view.assignments_of(cadre["id"])
+        return [(cadre, sorted((a for a in self.directory.view.assignments_of(cadre.id)
                                 if areas is None or a.area_id in areas),
                                key=lambda a: a.valid_from))
                 for cadre in self.cadres(acting)]
@@ -177,10 +178,10 @@ class Administration:
             if cadre is None:
                 raise _invalid("cadre_id", "a cadre account names its cadre",
                                "Tài khoản cán bộ phải chọn cán bộ.")
-            if unit_id is not None and unit_id != cadre["unit"]:
+            if unit_id is not None and unit_id != cadre.unit:
                 raise _invalid("unit_id", f"cadre {cadre_id!r} belongs to another unit",
-                               f"Cán bộ {cadre['name']} thuộc đơn vị khác; để trống ô Đơn vị.")
-            unit_id = str(cadre["unit"])
+                               f"Cán bộ {cadre.name} thuộc đơn vị khác; để trống ô Đơn vị.")
+            unit_id = cadre.unit
         elif cadre is not None:
             raise _invalid("cadre_id", "only a cadre account names a cadre",
                            "Chỉ tài khoản cán bộ mới chọn cán bộ; để trống ô Cán bộ.")
@@ -193,7 +194,7 @@ class Administration:
             raise Forbidden("out_of_scope", "a unit-scoped admin issues accounts of its units",
                             "Đồng chí chỉ quản trị trong phạm vi đơn vị của mình: hãy chọn "
                             "một đơn vị.", "unit_id")
-        name = _text(name) or (str(cadre["name"]) if cadre else "")
+        name = _text(name) or (cadre.name if cadre else "")
         if not name or len(name) > NAME_MAX:
             raise _invalid("name", f"name must have 1-{NAME_MAX} characters",
                            f"Họ và tên không được để trống và không quá {NAME_MAX} ký tự.")
@@ -240,7 +241,7 @@ class Administration:
 
     # -- assignments -------------------------------------------------------------------
     def start_assignment(self, acting: AccountView, *, cadre_id: str, area_id: str,
-                         valid_from: datetime, valid_until: datetime | None) -> AssignmentView:
+                         valid_from: datetime, valid_until: datetime | None) -> AssignmentRecord:
         """Assign a cadre to an area from `valid_from`, until `valid_until` (exclusive)."""
         units = self.scope(acting)
         cadre = self._cadre(_text(cadre_id), units)
@@ -252,11 +253,11 @@ class Administration:
         # overlapping assignments; the directory is refreshed inside, to see the other's.
         with self._writes:
             self.directory.refresh()
-            for other in self.directory.view.assignments_of(cadre["id"]):
-                if other.area_id == area["id"] and overlaps(
+            for other in self.directory.view.assignments_of(cadre.id):
+                if other.area_id == area.id and overlaps(
                         (other.valid_from, other.valid_until), (valid_from, valid_until)):
                     raise _overlap(cadre, area, other)
-            assignment = Assignment(cadre_id=cadre["id"], area_id=area["id"],
+            assignment = Assignment(cadre_id=cadre.id, area_id=area.id,
                                     valid_from=valid_from, valid_until=valid_until)
             if self.store.find(assignment.id) is not None:
                 raise _same_start(cadre, area)  # one ended before it began, same start
@@ -265,7 +266,7 @@ class Administration:
             except IntegrityError:
                 raise _same_start(cadre, area) from None
         log.info("assignment_started", by=acting.username, assignment_id=str(assignment.id),
-                 cadre_id=cadre["id"], area_id=area["id"])
+                 cadre_id=cadre.id, area_id=area.id)
         view = self.directory.assignment(assignment.id)
         assert view is not None
         return view
@@ -301,41 +302,41 @@ class Administration:
     # -- checks ------------------------------------------------------------------------
     def _may_assign(self, cadre_id: str, area_id: str, units: set[str] | None) -> bool:
         areas = self._scope_areas(units)
-        cadre = self.directory.cadre(cadre_id) or {}
-        return units is None or (cadre.get("unit") in units and areas is not None
-                                 and area_id in areas)
-
-    def _cadre(self, cadre_id: str, units: set[str] | None) -> dict[str, Any]:
         cadre = self.directory.cadre(cadre_id)
-        if cadre is None or cadre.get("retired"):
+        return units is None or (cadre is not None and cadre.unit in units
+                                 and areas is not None and area_id in areas)
+
+    def _cadre(self, cadre_id: str, units: set[str] | None) -> Cadre:
+        cadre = self.directory.cadre(cadre_id)
+        if cadre is None or cadre.retired:
             raise _invalid("cadre_id", f"cadre {cadre_id!r} does not exist",
                            f"Cán bộ '{cadre_id}' không có trong mạng lưới (hoặc đã thôi).")
-        if units is not None and cadre["unit"] not in units:
+        if units is not None and cadre.unit not in units:
             raise Forbidden("out_of_scope", f"cadre {cadre_id!r} is outside your units",
-                            f"Cán bộ {cadre['name']} không thuộc phạm vi đơn vị đồng chí "
+                            f"Cán bộ {cadre.name} không thuộc phạm vi đơn vị đồng chí "
                             "quản trị.", "cadre_id")
         return cadre
 
-    def _unit(self, unit_id: str, units: set[str] | None) -> dict[str, Any]:
+    def _unit(self, unit_id: str, units: set[str] | None) -> Unit:
         unit = self.directory.unit(unit_id)
-        if unit is None or unit.get("retired"):
+        if unit is None or unit.retired:
             raise _invalid("unit_id", f"unit {unit_id!r} does not exist",
                            f"Đơn vị '{unit_id}' không có trong mạng lưới (hoặc đã giải thể).")
         if units is not None and unit_id not in units:
             raise Forbidden("out_of_scope", f"unit {unit_id!r} is outside your units",
-                            f"{unit['name']} không thuộc phạm vi đơn vị đồng chí quản trị.",
+                            f"{unit.name} không thuộc phạm vi đơn vị đồng chí quản trị.",
                             "unit_id")
         return unit
 
-    def _area(self, area_id: str, units: set[str] | None) -> dict[str, Any]:
+    def _area(self, area_id: str, units: set[str] | None) -> Area:
         area = self.directory.area(area_id)
-        if area is None or area.get("retired"):
+        if area is None or area.retired:
             raise _invalid("area_id", f"area {area_id!r} does not exist",
                            f"Địa bàn '{area_id}' không có trong mạng lưới (hoặc đã bỏ).")
         areas = self._scope_areas(units)
         if areas is not None and area_id not in areas:
             raise Forbidden("out_of_scope", f"area {area_id!r} is outside your units",
-                            f"{area['name']} không thuộc phạm vi đơn vị đồng chí quản trị.",
+                            f"{area.name} không thuộc phạm vi đơn vị đồng chí quản trị.",
                             "area_id")
         return area
 
@@ -344,7 +345,7 @@ class Administration:
         self.directory.refresh()
 
 
-def _empty(a: AssignmentView) -> bool:
+def _empty(a: AssignmentRecord) -> bool:
     return a.valid_until is not None and a.valid_until <= a.valid_from
 
 
@@ -358,19 +359,19 @@ def _taken(username: str) -> Conflict:
                     "lại mật khẩu, hãy mở tài khoản đó và đặt lại mật khẩu.", "username")
 
 
-def _overlap(cadre: dict[str, Any], area: dict[str, Any], other: AssignmentView) -> Conflict:
+def _overlap(cadre: Cadre, area: Area, other: AssignmentRecord) -> Conflict:
     until = f"đến {_vn(other.valid_until)}" if other.valid_until else "không thời hạn"
     return Conflict("assignment_overlap",
-                    f"cadre {cadre['id']!r} is already assigned to {area['id']!r} "
+                    f"cadre {cadre.id!r} is already assigned to {area.id!r} "
                     "for part of this period",
-                    f"Cán bộ {cadre['name']} đã được phân công {area['name']} trong một phần "
+                    f"Cán bộ {cadre.name} đã được phân công {area.name} trong một phần "
                     f"thời gian này (từ {_vn(other.valid_from)}, {until}).", "valid_from")
 
 
-def _same_start(cadre: dict[str, Any], area: dict[str, Any]) -> Conflict:
+def _same_start(cadre: Cadre, area: Area) -> Conflict:
     return Conflict("assignment_exists",
                     "an assignment with this cadre, area and start already exists",
-                    f"Đã có phân công {cadre['name']} — {area['name']} bắt đầu đúng thời điểm "
+                    f"Đã có phân công {cadre.name} — {area.name} bắt đầu đúng thời điểm "
                     "này; chọn thời điểm bắt đầu khác.", "valid_from")
 
 

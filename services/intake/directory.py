@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.network_records import Area, AssignmentRecord, Cadre, Unit
 from services.common import wire
-from services.common.network_view import AssignmentView, NetworkView
+from services.common.network_view import NetworkView
 from services.common.store import Store
 
 _BATCH = 2000
 
-__all__ = ["AccountView", "AssignmentView", "CaseIndexEntry", "Directory", "ReportIndexEntry"]
+__all__ = ["AccountView", "CaseIndexEntry", "Directory", "ReportIndexEntry"]
 
 
 @dataclass(frozen=True)
@@ -141,22 +142,22 @@ class Directory:
     def schedule(self) -> Any:
         return self.view.schedule()
 
-    def area(self, area_id: str) -> dict[str, Any] | None:
+    def area(self, area_id: str) -> Area | None:
         return self.view.areas.get(area_id)
 
-    def unit(self, unit_id: str) -> dict[str, Any] | None:
+    def unit(self, unit_id: str) -> Unit | None:
         return self.view.units.get(unit_id)
 
-    def cadre(self, cadre_id: str) -> dict[str, Any] | None:
+    def cadre(self, cadre_id: str) -> Cadre | None:
         return self.view.cadres.get(cadre_id)
 
-    def units(self) -> list[dict[str, Any]]:
+    def units(self) -> list[Unit]:
         return self.view.live_units()
 
-    def assignments(self) -> list[AssignmentView]:
+    def assignments(self) -> list[AssignmentRecord]:
         return list(self.view.assignments.values())
 
-    def assignment(self, assignment_id: UUID) -> AssignmentView | None:
+    def assignment(self, assignment_id: UUID) -> AssignmentRecord | None:
         return self.view.assignments.get(assignment_id)
 
     def area_path(self, area_id: str) -> list[str]:
@@ -174,7 +175,7 @@ class Directory:
     def unit_for_area(self, area_id: str) -> str | None:
         return self.view.unit_for_area(area_id)
 
-    def assignment_at(self, cadre_id: str, area_id: str, at: datetime) -> AssignmentView | None:
+    def assignment_at(self, cadre_id: str, area_id: str, at: datetime) -> AssignmentRecord | None:
         return self.view.assignment_at(cadre_id, area_id, at)
 
     def assigned_areas(self, cadre_id: str, at: datetime) -> list[str]:

@@ -218,11 +218,11 @@ class Relay:
         elif type_ == "NetworkUnitDefined":
             area_id = next(iter(event.unit.get("area_ids", [])), None)
         elif type_ == "NetworkCadreDefined":
-            unit = d.unit(event.cadre.get("unit", "")) or {}
-            area_id = next(iter(unit.get("area_ids", [])), None)
+            unit = d.unit(event.cadre.get("unit", ""))
+            area_id = None if unit is None else next(iter(unit.area_ids), None)
         elif type_ == "NetworkUnitRetired":
-            unit = d.unit(event.unit_id) or {}
-            area_id = next(iter(unit.get("area_ids", [])), None)
+            unit = d.unit(event.unit_id)
+            area_id = None if unit is None else next(iter(unit.area_ids), None)
         if area_id is None or not d.has_network() or d.area(area_id) is None:
             return []
         return d.area_path(area_id)

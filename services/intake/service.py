@@ -23,6 +23,7 @@ from domain.errors import (
     Unauthenticated,
 )
 from domain.ids import report_id
+from domain.network_records import Unit
 from domain.periods import Period
 from domain.report import Report
 from domain.report_content import parse_submission
@@ -250,36 +251,36 @@ class IntakeService:
         d = self.directory
         if account.role == Role.CADRE:
             # Listed for them, though they read no rollup: the unit their reports go to.
-            cadre = d.cadre(account.cadre_id or "") or {}
-            return {cadre["unit"]} if cadre.get("unit") else set()
+            cadre = d.cadre(account.cadre_id or "")
+            return {cadre.unit} if cadre is not None else set()
         units = readable_units(account, d.view)
-        return {u["id"] for u in d.units()} if units is None else units
+        return {u.id for u in d.units()} if units is None else units
 
-    def _unit_view(self, unit: dict[str, Any]) -> dict[str, Any]:
+    def _unit_view(self, unit: Unit) -> dict[str, Any]:
         return {
-            "unit_id": unit["id"],
-            "name": unit["name"],
-            "kind": unit.get("kind"),
+            "unit_id": unit.id,
+            "name": unit.name,
+            "kind": unit.kind,
             "level": self._unit_level(unit),
-            "parent_id": unit.get("parent"),
-            "copies_to": list(unit.get("copies_to", [])),
-            "children": sorted(self.directory.unit_children().get(unit["id"], [])),
-            "area_ids": list(unit.get("area_ids", [])),
+            "parent_id": unit.parent,
+            "copies_to": list(unit.copies_to),
+            "children": sorted(self.directory.unit_children().get(unit.id, [])),
+            "area_ids": list(unit.area_ids),
         }
 
-    def _unit_level(self, unit: dict[str, Any]) -> str | None:
-        area = self.directory.area(next(iter(unit.get("area_ids", [])), ""))
-        return None if area is None else str(area.get("level"))
+    def _unit_level(self, unit: Unit) -> str | None:
+        area = self.directory.area(next(iter(unit.area_ids), ""))
+        return None if area is None else area.level
 
     def list_units(self, account: AccountView) -> list[dict[str, Any]]:
         self.directory.refresh()
         visible = self._visible_units(account)
-        return [self._unit_view(u) for u in self.directory.units() if u["id"] in visible]
+        return [self._unit_view(u) for u in self.directory.units() if u.id in visible]
 
     def get_unit(self, account: AccountView, unit_id: str) -> dict[str, Any]:
         self.directory.refresh()
         unit = self.directory.unit(unit_id)
-        if unit is None or unit.get("retired") or unit_id not in self._visible_units(account):
+        if unit is None or unit.retired or unit_id not in self._visible_units(account):
             raise _not_found("unit", "đơn vị")
         return self._unit_view(unit)
 

@@ -4,6 +4,7 @@ message per alert change."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from domain.alert import Alert
 from domain.delivery import EMAIL, NATS, WEBHOOK, Delivery
+from domain.network_records import Area, Cadre, Unit
 from domain.report_content import CATEGORIES, SEVERITIES
 from services.common.network_view import NetworkView
 from services.notifier.render import headline
@@ -44,8 +46,9 @@ def vn_time(instant: datetime, tz: ZoneInfo) -> str:
     return f"{local:%H:%M} {_WEEKDAYS_VI[local.weekday()]}, {local:%d/%m/%Y}"
 
 
-def _name(table: dict[str, dict[str, Any]], key: str | None) -> str:
-    return str(table.get(key or "", {}).get("name", key or ""))
+def _name(table: Mapping[str, Area | Unit | Cadre], key: str | None) -> str:
+    record = table.get(key or "")
+    return (key or "") if record is None else record.name
 
 
 def describe(view: NetworkView, alert: Alert, tz: ZoneInfo) -> dict[str, Any]:

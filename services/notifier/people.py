@@ -58,7 +58,8 @@ class People:
             current = self.view.unit_for_area(area_id)
             while current is not None and current not in chain and len(chain) < _MAX_DEPTH:
                 chain.append(current)
-                current = self.view.units.get(current, {}).get("parent")
+                unit = self.view.units.get(current)
+                current = None if unit is None else unit.parent
             self._chains[area_id] = chain
         return self._chains[area_id]
 

@@ -42,7 +42,8 @@ def test_a_renamed_unit_records_one_event(loaded):
                                          'name = "Hội CCB tỉnh Bắc Ninh (đổi tên)"')
     result = apply_plan(store, directory, parse_plan(text), FixedClock(THURSDAY_MORNING))
     assert result.changes == {"unit_defined": 1}
-    assert directory.unit("ccb-tinh")["name"] == "Hội CCB tỉnh Bắc Ninh (đổi tên)"
+    unit = directory.unit("ccb-tinh")
+    assert unit is not None and unit.name == "Hội CCB tỉnh Bắc Ninh (đổi tên)"
 
 
 def test_an_assignment_dropped_from_the_file_ends_and_is_not_deleted(loaded):

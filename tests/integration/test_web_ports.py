@@ -105,6 +105,9 @@ async def test_the_aggregator_fills_the_table_the_trend_and_the_document(
     assert "2026-W48" in weeks and "2026-W37" in weeks
     assert document.status_code == 200 and "Tổng hợp tình hình kỳ 2026-11" in document.text
     assert "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM" in document.text
+    # the letterhead names the unit's superior and place (the unit record of the plan)
+    assert "<p>HỘI CCB TỈNH BẮC NINH</p>" in document.text
+    assert "<em>Thuận Thành, ngày " in document.text
     assert "Cán bộ chưa gửi: Phạm Văn Toàn (Khu phố Đông Hồ)" in document.text
     assert bad.status_code == 422 and "Kỳ báo cáo" in bad.text
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -18,6 +17,7 @@ from domain.access import (
     unit_scope,
 )
 from domain.errors import Forbidden
+from domain.network_records import Unit
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
@@ -27,26 +27,26 @@ class FakeNetwork:
     a retired unit 'old' also names the province as a recipient."""
 
     def __init__(self) -> None:
-        self.units: dict[str, dict[str, Any]] = {
-            "province": {"id": "province", "area_ids": ["p"]},
-            "town": {"id": "town", "area_ids": ["t"], "copies_to": ["province"]},
-            "commune-a": {"id": "commune-a", "parent": "town", "area_ids": ["a"]},
-            "branch-a1": {"id": "branch-a1", "parent": "commune-a", "area_ids": ["a1"]},
-            "commune-b": {"id": "commune-b", "parent": "town", "area_ids": ["b"]},
-            "old": {"id": "old", "area_ids": ["o"], "copies_to": ["province"], "retired": True},
-        }
+        self.units = {u.id: u for u in (
+            Unit("province", "P", area_ids=("p",)),
+            Unit("town", "T", area_ids=("t",), copies_to=("province",)),
+            Unit("commune-a", "A", parent="town", area_ids=("a",)),
+            Unit("branch-a1", "A1", parent="commune-a", area_ids=("a1",)),
+            Unit("commune-b", "B", parent="town", area_ids=("b",)),
+            Unit("old", "O", area_ids=("o",), copies_to=("province",), retired=True),
+        )}
         # cadre cb-1 holds a1 from NOW on, and held b until NOW
         self.assignments = [("cb-1", "a1", NOW, None), ("cb-1", "b", NOW - timedelta(days=9), NOW)]
 
     def unit_subtree(self, unit_id: str) -> set[str]:
-        below = {u for u, rec in self.units.items() if rec.get("parent") == unit_id}
+        below = {u for u, rec in self.units.items() if rec.parent == unit_id}
         return {unit_id}.union(*(self.unit_subtree(u) for u in below))
 
     def unit_scope(self, unit_id: str) -> set[str]:
         return unit_scope(self, unit_id)
 
     def _areas(self, units: set[str]) -> set[str]:
-        return {a for u in units for a in self.units[u].get("area_ids", [])}
+        return {a for u in units for a in self.units[u].area_ids}
 
     def visible_areas(self, unit_id: str) -> set[str]:
         return self._areas(self.unit_scope(unit_id))

@@ -396,8 +396,8 @@ def test_a_unit_admin_assigns_only_within_its_subtree(admin, store, directory):
     cadre = refused(store, admin.start_assignment, acting=scoped, cadre_id="cb-2",
                     area_id="p1-k2", valid_from=vn("2026-12-01"), valid_until=None)
     assert isinstance(cadre, Forbidden) and cadre.field == "cadre_id"
-    assert [c["id"] for c, _ in admin.assignments(scoped)] == ["cb-1"]
-    assert {a["id"] for a in admin.areas(scoped)} == {"p1", "p1-k1", "p1-k2"}
+    assert [c.id for c, _ in admin.assignments(scoped)] == ["cb-1"]
+    assert {a.id for a in admin.areas(scoped)} == {"p1", "p1-k1", "p1-k2"}
 
 
 def test_ending_takes_effect_at_the_chosen_instant(admin, directory):

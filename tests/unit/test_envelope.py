@@ -70,6 +70,22 @@ def test_a_network_record_without_an_id_is_refused():
     assert "'area' must be an object with an id" in rejected(envelope)
 
 
+@pytest.mark.parametrize(("type_", "record", "reason"), [
+    ("NetworkAreaDefined", {"area": {"id": "xa-ho"}}, "'name' must be text"),
+    ("NetworkUnitDefined", {"unit": {"id": "u", "name": "U", "area_ids": "xa-ho"}},
+     "'area_ids' must be a list of ids"),
+    ("NetworkCadreDefined", {"cadre": {"id": "cb-1", "name": "A"}}, "'unit' must be text"),
+    ("NetworkLevelDefined", {"level": {"id": "xa", "name": "Xã", "rank": "1"}},
+     "'rank' must be a whole number"),
+])
+def test_a_network_record_the_view_cannot_read_is_refused_naming_the_field(
+        type_: str, record: dict[str, Any], reason: str):
+    # given a record that has an id but a field the network view's records cannot take
+    envelope = {**weekly_report(), "type": type_, "data": record}
+    # then the decoder turns it away (dead letter) instead of the view failing on it
+    assert rejected(envelope) == f"{type_} data is malformed: {reason}"
+
+
 def test_an_event_type_no_consumer_reads_passes_on_the_envelope_checks_alone():
     envelope = {**weekly_report(), "type": "CaseNoteAdded", "data": {"anything": 1}}
     assert decode(orjson.dumps(envelope))["type"] == "CaseNoteAdded"

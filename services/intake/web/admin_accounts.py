@@ -33,9 +33,13 @@ def router(site: Site, admin: Administration) -> APIRouter:
     r = APIRouter(route_class=WebRoute, include_in_schema=False)
     runtime = site.runtime
 
+    def cadre_name(cadre_id: str) -> str:
+        cadre = runtime.directory.cadre(cadre_id)
+        return cadre_id if cadre is None else cadre.name
+
     def names() -> dict[str, Any]:
         return {"unit_name": lambda u: unit_name(runtime, u) if u else "",
-                "cadre_name": lambda c: (runtime.directory.cadre(c) or {}).get("name", c)}
+                "cadre_name": cadre_name}
 
     def new_page(request: Request, viewer: Viewer, *, status: int = 200,
                  error: dict[str, Any] | None = None,

@@ -12,8 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.clock import VN
 from domain.errors import DomainError
+from domain.network_records import AssignmentRecord
 from services.intake.administration import Administration, Ended, vn_last_day, vn_start
-from services.intake.directory import AssignmentView
 from services.intake.web.due import area_name
 from services.intake.web.panels import unit_name
 from services.intake.web.route import WebRoute
@@ -35,7 +35,7 @@ def _local(at: datetime) -> datetime:
     return at.astimezone(VN)
 
 
-def describe(a: AssignmentView, now: datetime) -> dict[str, Any]:
+def describe(a: AssignmentRecord, now: datetime) -> dict[str, Any]:
     """An assignment said in Vietnam time: a whole day where the instant is midnight."""
     start = _local(a.valid_from)
     since = (f"từ ngày {start:%d/%m/%Y}" if start.time() == time(0)
@@ -95,7 +95,7 @@ def router(site: Site, admin: Administration) -> APIRouter:
         values = {k: str(form.get(k) or "")[:100] for k in
                   ("cadre_id", "area_id", "valid_from", "valid_from_time", "valid_until")}
 
-        def record() -> AssignmentView:
+        def record() -> AssignmentRecord:
             until = values["valid_until"].strip()
             return admin.start_assignment(
                 viewer.account, cadre_id=values["cadre_id"], area_id=values["area_id"],

@@ -53,17 +53,17 @@ def unit_week(runtime: Runtime, account: AccountView, unit_id: str,
     rows = []
     active = expected(directory.schedule(), ReportKind.WEEKLY, period, view.assignments.values())
     for child in children:
-        unit = view.units.get(child, {})
+        unit = view.units.get(child)
         areas = view.subtree_areas(child)
-        row = UnitRow(child, str(unit.get("name", child)))
+        row = UnitRow(child, child if unit is None else unit.name)
         for assignment in sorted(active, key=lambda a: (a.area_id, a.cadre_id)):
             if assignment.area_id not in areas:
                 continue
             row.expected += 1
             found = sent.get((assignment.cadre_id, assignment.area_id))
             if found is None:
-                cadre = view.cadres.get(assignment.cadre_id, {})
-                row.missing.append(f"{cadre.get('name', assignment.cadre_id)} "
+                cadre = view.cadres.get(assignment.cadre_id)
+                row.missing.append(f"{assignment.cadre_id if cadre is None else cadre.name} "
                                    f"({area_name(runtime, assignment.area_id)})")
             else:
                 row.received += 1

@@ -8,10 +8,11 @@ from typing import Any
 
 from domain.clock import VN
 from domain.expectation import expected
+from domain.network_records import AssignmentRecord
 from domain.periods import Cadence, Period, ReportKind
 from domain.schedule import Schedule
 from services.intake.bootstrap import Runtime
-from services.intake.directory import AccountView, AssignmentView
+from services.intake.directory import AccountView
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 LOOK_BACK_WEEKS = 4
@@ -77,11 +78,11 @@ class CadreWeek:
 
 
 def area_name(runtime: Runtime, area_id: str) -> str:
-    area = runtime.directory.area(area_id) or {}
-    return str(area.get("name") or area_id)
+    area = runtime.directory.area(area_id)
+    return (area.name if area is not None else "") or area_id
 
 
-def owed_areas(schedule: Schedule, week: Period, held: list[AssignmentView]) -> list[str]:
+def owed_areas(schedule: Schedule, week: Period, held: list[AssignmentRecord]) -> list[str]:
     """The areas whose weekly report the cadre owes for `week`: those held at its deadline."""
     return sorted({a.area_id for a in expected(schedule, ReportKind.WEEKLY, week, held)})
 

@@ -98,7 +98,7 @@ def router(site: Site) -> APIRouter:
             error = exc.message_vi
         if period is not None:
             panel = await rollup(unit_id, period)
-        unit = runtime.directory.unit(unit_id) or {}
+        unit = runtime.directory.unit(unit_id)
         return site.page(request, viewer, "rollup.html.j2", status=422 if error else 200,
                          unit=unit, unit_name=unit_name(runtime, unit_id), raw_period=raw,
                          error=error, rollup=panel,

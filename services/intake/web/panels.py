@@ -21,7 +21,8 @@ def _percent(part: int, whole: int) -> int:
 
 
 def unit_name(runtime: Runtime, unit_id: str) -> str:
-    return str((runtime.directory.unit(unit_id) or {}).get("name") or unit_id)
+    unit = runtime.directory.unit(unit_id)
+    return (unit.name if unit is not None else "") or unit_id
 
 
 def rollup_panel(runtime: Runtime, raw: dict[str, Any]) -> dict[str, Any]:
@@ -39,8 +40,9 @@ def rollup_panel(runtime: Runtime, raw: dict[str, Any]) -> dict[str, Any]:
     expected, received = _int(raw.get("expected")), _int(raw.get("received"))
     missing = []
     for item in raw.get("missing") or []:
-        cadre = runtime.directory.cadre(str(item.get("cadre_id", ""))) or {}
-        missing.append(f"{cadre.get('name', item.get('cadre_id', ''))} "
+        cadre_id = str(item.get("cadre_id", ""))
+        cadre = runtime.directory.cadre(cadre_id)
+        missing.append(f"{cadre_id if cadre is None else cadre.name} "
                        f"({area_name(runtime, str(item.get('area_id', '')))})")
     return {"period": str(raw.get("period", "")), "expected": expected, "received": received,
             "on_time": _int(raw.get("on_time")), "late": _int(raw.get("late")),

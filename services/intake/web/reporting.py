@@ -162,11 +162,11 @@ def router(site: Site) -> APIRouter:
         viewer = await site.viewer(request)
         found = await run_in_threadpool(site.runtime.service.get_report, viewer.account,
                                         report_id)
-        cadre = site.runtime.directory.cadre(found["cadre_id"]) or {}
+        cadre = site.runtime.directory.cadre(found["cadre_id"])
         return site.page(request, viewer, "report.html.j2", report=found,
                          kind_vi=KINDS_VI.get(found["kind"], found["kind"]),
                          area_name=area_name(site.runtime, found["area_id"]),
-                         cadre_name=cadre.get("name", found["cadre_id"]),
+                         cadre_name=found["cadre_id"] if cadre is None else cadre.name,
                          fresh=request.query_params.get("moi") == "1", assessments=ASSESSMENTS,
                          categories=CATEGORIES, severities=SEVERITIES, sections=SECTIONS,
                          counts=COUNTS)
