@@ -18,6 +18,7 @@ from uuid import UUID
 import orjson
 
 from domain.errors import DomainError
+from domain.obligations import Obligation
 from domain.periods import URGENT, Period
 from domain.schedule import Schedule
 
@@ -171,6 +172,8 @@ def _network(what: str) -> Callable[[Data], None]:
             Schedule.from_mapping(data["schedule"])
         elif what == "EscalationDefined":
             _need(data, "escalation", lambda v: isinstance(v, dict), "an object")
+        elif what == "ObligationsDefined":
+            _obligations(data)
         elif what.endswith("Defined"):
             key = what[: -len("Defined")].lower()
             _need(data, key, lambda v: isinstance(v, dict) and _text(v.get("id")),
@@ -198,7 +201,22 @@ def _assignment(what: str) -> Callable[[Data], None]:
     return check
 
 
+def _obligations(data: Data) -> None:
+    # Every record must read back, or NetworkView.engine() would fail in every consumer.
+    _need(data, "obligations", lambda v: isinstance(v, list) and all(isinstance(o, dict)
+                                                                      for o in v),
+          "a list of obligations")
+    for index, record in enumerate(data["obligations"]):
+        try:
+            Obligation.from_mapping(record)
+        except DomainError as exc:
+            raise ValueError(f"obligations[{index}].{exc.field}: {exc.message}") from None
+        except ValueError as exc:
+            raise ValueError(f"obligations[{index}]: {exc}") from None
+
+
 _RECORDS = ("Level", "Area", "Unit", "Cadre")
+_OWN_FIELDS = ("Created", "Renamed", "ScheduleDefined", "EscalationDefined", "ObligationsDefined")
 
 
 @lru_cache(maxsize=256)
@@ -209,7 +227,7 @@ def _rule(type_: str) -> Callable[[Data], None] | None:
         return _case_status
     if type_.startswith("Network"):
         what = type_[len("Network"):]
-        known = what in ("Created", "Renamed", "ScheduleDefined", "EscalationDefined") or any(
+        known = what in _OWN_FIELDS or any(
             what in (f"{r}Defined", f"{r}Retired") for r in _RECORDS)
         # An unknown Network* type would reach NetworkView, which looks its records up.
         return _network(what) if known else _unknown_network(type_)

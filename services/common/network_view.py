@@ -20,6 +20,9 @@ from domain.account import Role
 from domain.assignment import covers as assignment_covers
 from domain.clock import as_instant
 from domain.expectation import expected_at
+from domain.obligation_engine import ObligationEngine
+from domain.obligations import Obligation, from_schedule
+from domain.org_chart import ChartArea, ChartAssignment, ChartUnit, OrgChart
 from domain.schedule import Schedule
 
 Record = dict[str, Any]
@@ -68,16 +71,20 @@ class NetworkView:
         self.cadres: dict[str, Record] = {}
         self.schedule_record: Record = {}
         self.escalation: Record = {}
+        self.obligation_records: list[Record] = []
         self.accounts: dict[UUID, AccountInfo] = {}
         self.usernames: dict[str, UUID] = {}
         self.assignments: dict[UUID, AssignmentView] = {}
         self._by_cadre: dict[str, set[UUID]] = defaultdict(set)
         self._by_area: dict[str, set[UUID]] = defaultdict(set)
         self._derived: dict[str, Any] = {}
+        self._engine: ObligationEngine | None = None
 
     # -- applying events -------------------------------------------------------------
     def apply(self, type_: str, aggregate_id: UUID | str, data: Mapping[str, Any]) -> bool:
         """Apply one event; False if it is not about the network."""
+        if type_.startswith(("Network", "Assignment")):
+            self._engine = None  # its chart holds the tree and the assignments
         if type_.startswith("Network"):
             self._apply_network(type_[len("Network"):], data)
             self._derived = {}
@@ -100,6 +107,8 @@ class NetworkView:
             self.schedule_record = dict(data["schedule"])
         elif what == "EscalationDefined":
             self.escalation = dict(data["escalation"])
+        elif what == "ObligationsDefined":
+            self.obligation_records = [dict(o) for o in data["obligations"]]
         elif what.endswith("Defined"):
             kind = what[: -len("Defined")]
             record = dict(data[kind.lower()])
@@ -235,6 +244,35 @@ class NetworkView:
     def leaders_of(self, unit_id: str) -> list[AccountInfo]:
         return [a for a in self.accounts.values()
                 if a.active and a.role == Role.LEADER and a.unit_id == unit_id]
+
+    # -- obligations -----------------------------------------------------------------
+    def obligations(self) -> tuple[Obligation, ...]:
+        """The recorded obligations; a network that recorded none owes what its schedule says."""
+        if not self.obligation_records:
+            return from_schedule(self.schedule())
+        return tuple(Obligation.from_mapping(r) for r in self.obligation_records)
+
+    def org_chart(self) -> OrgChart:
+        """The live levels, areas, units and assignments, as the obligation engine reads them."""
+        live = {k: r for k, r in self.units.items() if not r.get("retired")}
+        areas = [ChartArea(a["id"], a["level"], a.get("parent"))
+                 for a in self.areas.values() if not a.get("retired")]
+        known = {a.id for a in areas}
+        levels = sorted((lv for lv in self.levels.values() if not lv.get("retired")),
+                        key=lambda lv: (lv.get("rank", 0), lv["id"]))
+        units = [ChartUnit(u["id"], u.get("parent") if u.get("parent") in live else None,
+                           tuple(c for c in u.get("copies_to", []) if c in live),
+                           tuple(a for a in u.get("area_ids", []) if a in known))
+                 for u in live.values()]
+        assignments = [ChartAssignment(a.cadre_id, a.area_id, a.valid_from, a.valid_until)
+                       for a in self.assignments.values() if a.area_id in known]
+        return OrgChart([lv["id"] for lv in levels], areas, units, assignments)
+
+    def engine(self) -> ObligationEngine:
+        """The one obligation engine over this network, kept until the network changes."""
+        if self._engine is None:
+            self._engine = ObligationEngine(self.org_chart(), self.obligations(), self.schedule())
+        return self._engine
 
     # -- people ------------------------------------------------------------------------
     def account_by_username(self, username: str) -> AccountInfo | None:
