@@ -18,6 +18,7 @@ from domain.errors import NotFound
 from domain.ids import account_id
 from services.common.plan_file import load_plan
 from services.notifier.book import AlertBook
+from services.notifier.deadlines import KINDS
 from services.notifier.service import NotifierService
 from services.notifier.settings import Channels
 from services.notifier.store import AlertStore
@@ -375,3 +376,34 @@ def store_alerts(store: AlertStore) -> list[Any]:
     for event in store.history():
         every[event.originator_id] = event.mutate(every.get(event.originator_id))
     return [a for a in every.values() if hasattr(a, "kind")]
+
+
+def test_no_alert_asks_a_cadre_for_a_report_the_plan_does_not_make_them_owe(clock: FixedClock):
+    # Given the demo plan, where cadres owe weekly and urgent reports only, and nobody
+    # has reported for weeks, swept with every periodic kind switched on
+    service = notifier(clock, kinds=KINDS)
+    # When the day after December's monthly and quarterly deadlines comes
+    clock.set(datetime(2026, 12, 16, 10, 0, tzinfo=VN))
+    service.sweep()
+    # Then the only alerts are about the weekly reports the cadres owe
+    alerts = list(service.book.alerts.values())
+    assert alerts and {a.report_kind for a in alerts} == {"weekly"}
+    rows = service.overdue(clock.now())
+    assert {r["kind"] for r in rows if r["cadre_id"] is not None} == {"weekly"}
+
+
+def test_a_units_own_report_is_overdue_owed_by_the_unit_and_no_cadre(clock: FixedClock):
+    # Given the demo plan: Hội CCB thị xã owes its weekly summary by Thursday 13:30
+    service = notifier(clock, kinds=KINDS)
+    # When it is 13:30 that Thursday
+    rows = service.overdue(datetime(2026, 11, 26, 13, 30, tzinfo=VN))
+    # Then its summary is overdue, owed by the unit, and the cadres' 14:00 reports are not yet
+    town = [r for r in rows if r["unit_id"] == "ccb-thi-xa" and r["period"] == "2026-W48"]
+    assert town == [{"kind": "weekly", "period": "2026-W48", "cadre_id": None, "area_id": None,
+                     "unit_id": "ccb-thi-xa", "deadline": "2026-11-26T06:30:00+00:00"}]
+    assert not [r for r in rows if r["period"] == "2026-W48" and r["cadre_id"] is not None]
+    # And a commune leader sees their own unit's row, a cadre none
+    leader = service.overdue(datetime(2026, 11, 26, 14, 0, tzinfo=VN), uid("ld.ccb.ho"))
+    assert {r["unit_id"] for r in leader if r["cadre_id"] is None} == {"ccb-ho"}
+    cadre = service.overdue(datetime(2026, 11, 26, 14, 0, tzinfo=VN), uid("cb.ho.dongcoi"))
+    assert cadre and all(r["cadre_id"] == "cb-ho-dong-coi" for r in cadre)
