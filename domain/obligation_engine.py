@@ -11,12 +11,13 @@ deadline**; a unit's own report is owed only if it has someone to go to.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from domain.obligations import Obligation, OwnerType
-from domain.org_chart import OrgChart
+from domain.org_chart import ChartAssignment, OrgChart
 from domain.periods import REPORT_KIND_CADENCE, Cadence, Period
 from domain.schedule import Schedule
 
@@ -109,6 +110,13 @@ class ObligationEngine:
             mine = [(i, o) for i, o in enumerate(self.obligations) if o.kind == kind]
             self._areas[kind] = self._govern_areas([x for x in mine if x[1].owner == "cadre"])
             self._units[kind] = self._govern_units([x for x in mine if x[1].owner == "unit"])
+
+    def with_assignments(self, assignments: Iterable[ChartAssignment]) -> ObligationEngine:
+        """The same obligations over the same tree with other assignments: who owes which
+        kind where is kept, as assignments do not change it."""
+        twin = copy(self)
+        twin.chart = self.chart.with_assignments(assignments)
+        return twin
 
     # -- who is governed by which obligation ---------------------------------------------
 

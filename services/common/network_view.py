@@ -78,11 +78,14 @@ class NetworkView:
         self._by_cadre: dict[str, set[UUID]] = defaultdict(set)
         self._by_area: dict[str, set[UUID]] = defaultdict(set)
         self._derived: dict[str, Any] = {}
+        self._governance: ObligationEngine | None = None
         self._engine: ObligationEngine | None = None
 
     # -- applying events -------------------------------------------------------------
     def apply(self, type_: str, aggregate_id: UUID | str, data: Mapping[str, Any]) -> bool:
         """Apply one event; False if it is not about the network."""
+        if type_.startswith("Network"):
+            self._governance = None
         if type_.startswith(("Network", "Assignment")):
             self._engine = None  # its chart holds the tree and the assignments
         if type_.startswith("Network"):
@@ -254,8 +257,11 @@ class NetworkView:
 
     def org_chart(self) -> OrgChart:
         """The live levels, areas, units and assignments, as the obligation engine reads them."""
+        return self._tree().with_assignments(self._chart_assignments())
+
+    def _tree(self) -> OrgChart:
         live = {k: r for k, r in self.units.items() if not r.get("retired")}
-        areas = [ChartArea(a["id"], a["level"], a.get("parent"))
+        areas = [ChartArea(a["id"], str(a.get("level", "")), a.get("parent"))
                  for a in self.areas.values() if not a.get("retired")]
         known = {a.id for a in areas}
         levels = sorted((lv for lv in self.levels.values() if not lv.get("retired")),
@@ -264,14 +270,25 @@ class NetworkView:
                            tuple(c for c in u.get("copies_to", []) if c in live),
                            tuple(a for a in u.get("area_ids", []) if a in known))
                  for u in live.values()]
-        assignments = [ChartAssignment(a.cadre_id, a.area_id, a.valid_from, a.valid_until)
-                       for a in self.assignments.values() if a.area_id in known]
-        return OrgChart([lv["id"] for lv in levels], areas, units, assignments)
+        return OrgChart([lv["id"] for lv in levels], areas, units)
+
+    def _chart_assignments(self) -> list[ChartAssignment]:
+        live = {a for a, r in self.areas.items() if not r.get("retired")}
+        return [ChartAssignment(a.cadre_id, a.area_id, a.valid_from, a.valid_until)
+                for a in self.assignments.values() if a.area_id in live]
+
+    def governance(self) -> ObligationEngine:
+        """The engine without assignments: which kinds are owed where and by when. Kept until
+        a network event, so a run of assignment changes does not rebuild it."""
+        if self._governance is None:
+            self._governance = ObligationEngine(self._tree(), self.obligations(),
+                                                self.schedule())
+        return self._governance
 
     def engine(self) -> ObligationEngine:
         """The one obligation engine over this network, kept until the network changes."""
         if self._engine is None:
-            self._engine = ObligationEngine(self.org_chart(), self.obligations(), self.schedule())
+            self._engine = self.governance().with_assignments(self._chart_assignments())
         return self._engine
 
     # -- people ------------------------------------------------------------------------

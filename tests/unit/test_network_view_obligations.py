@@ -58,7 +58,7 @@ def test_cadres_of_the_demo_owe_weekly_and_urgent_reports_only():
 
 def test_the_engine_is_kept_until_the_network_or_an_assignment_changes():
     view = view_of("demo-thuan-thanh.toml")
-    engine = view.engine()
+    engine, governance = view.engine(), view.governance()
     assert view.engine() is engine
     view.apply("ReportSubmitted", uuid4(), {})
     assert view.engine() is engine
@@ -66,7 +66,10 @@ def test_the_engine_is_kept_until_the_network_or_an_assignment_changes():
         "cadre_id": "cb-ho-dong-coi", "area_id": "ho-a-lu", "valid_from": THURSDAY.isoformat()})
     moved = view.engine()
     assert moved is not engine
+    # Who owes which kind where does not hang on assignments: it is not rebuilt for them.
+    assert view.governance() is governance
     assert any(i.owner.id == "cb-ho-dong-coi" and i.area_id == "ho-a-lu"
                for i in moved.owed(Period.parse("2026-W49")))
     view.apply("NetworkObligationsDefined", NETWORK_ID, {"obligations": []})
+    assert view.governance() is not governance
     assert view.engine().kinds_for_area("ho-dong-coi") >= {"monthly"}
