@@ -89,7 +89,7 @@ def bench_sweep(villages: int, cadres: int) -> None:
     view = national(villages, cadres)
     received = Received()
     rnd = random.Random(48)
-    dues = passed(view.schedule(), AT.astimezone(UTC))
+    dues = passed(view.engine(), AT.astimezone(UTC))
     for a in view.assignments.values():
         for due in dues:
             if rnd.random() < 0.97:
@@ -141,6 +141,8 @@ def demo_envelopes() -> list[wire.Envelope]:
                 {"schedule": Schedule.from_mapping(plan.schedule).to_mapping()}, None))
     raw.append(("NetworkEscalationDefined", NETWORK_ID,
                 {"escalation": dict(plan.escalation)}, None))
+    raw.append(("NetworkObligationsDefined", NETWORK_ID,
+                {"obligations": [o.to_mapping() for o in plan.obligations]}, None))
     cadre_unit = {c.id: c.unit for c in plan.cadres}
     for acc in plan.accounts:
         raw.append(("AccountOpened", account_id(acc.username), {

@@ -89,6 +89,20 @@ def reader(viewer: Viewer, network: Network, at: datetime) -> Callable[[str | No
     return lambda area_id, cadre_id: area_id in areas
 
 
+def owed_reader(viewer: Viewer, network: Network, at: datetime
+                ) -> Callable[[str | None, str | None, str | None], bool]:
+    """Who reads what is owed (an overdue entry, an obligation): a cadre's own items as
+    `reader`; a unit's own report as its rollup (`readable_units`), so a cadre reads none."""
+    cadre_items = reader(viewer, network, at)
+    units = readable_units(viewer, network)
+
+    def readable(area_id: str | None, cadre_id: str | None, unit_id: str | None) -> bool:
+        if cadre_id is not None:
+            return cadre_items(area_id, cadre_id)
+        return unit_id is not None and (units is None or unit_id in units)
+    return readable
+
+
 def may_read(viewer: Viewer, network: Network, area_id: str | None, *, at: datetime,
              cadre_id: str | None = None) -> bool:
     """Whether the viewer may read a record about `area_id`, the cadre `cadre_id`'s own if

@@ -28,6 +28,7 @@ class Network(Aggregate):
         self.cadres: dict[str, Record] = {}
         self.schedule: Record = {}
         self.escalation: Record = {}
+        self.obligations: list[Record] = []
 
     @event("Renamed")
     def rename(self, name: str) -> None:
@@ -76,6 +77,12 @@ class Network(Aggregate):
     @event("ScheduleDefined")
     def define_schedule(self, schedule: Record) -> None:
         self.schedule = schedule
+
+    @event("ObligationsDefined")
+    def define_obligations(self, obligations: list[Record]) -> None:
+        # The whole list at once: which obligation governs depends on the others
+        # (domain.obligation_engine). Empty: the schedule's obligations apply.
+        self.obligations = obligations
 
     @event("EscalationDefined")
     def define_escalation(self, escalation: Record) -> None:

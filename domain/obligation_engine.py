@@ -11,12 +11,13 @@ deadline**; a unit's own report is owed only if it has someone to go to.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from domain.obligations import Obligation, OwnerType
-from domain.org_chart import OrgChart
+from domain.org_chart import ChartAssignment, OrgChart
 from domain.periods import REPORT_KIND_CADENCE, Cadence, Period
 from domain.schedule import Schedule
 
@@ -110,6 +111,13 @@ class ObligationEngine:
             self._areas[kind] = self._govern_areas([x for x in mine if x[1].owner == "cadre"])
             self._units[kind] = self._govern_units([x for x in mine if x[1].owner == "unit"])
 
+    def with_assignments(self, assignments: Iterable[ChartAssignment]) -> ObligationEngine:
+        """The same obligations over the same tree with other assignments: who owes which
+        kind where is kept, as assignments do not change it."""
+        twin = copy(self)
+        twin.chart = self.chart.with_assignments(assignments)
+        return twin
+
     # -- who is governed by which obligation ---------------------------------------------
 
     def _scope_units(self, obligation: Obligation) -> Iterable[str]:
@@ -148,6 +156,13 @@ class ObligationEngine:
         """The kinds the cadres of an area owe, urgent included: what they may be asked for."""
         return frozenset(k for k, areas in self._areas.items() if area_id in areas)
 
+    def area_rules(self, kind: str) -> list[tuple[Obligation, frozenset[str]]]:
+        """The obligations that govern this kind for cadres, each with the areas it governs."""
+        grouped: dict[int, tuple[Obligation, set[str]]] = {}
+        for area_id, obligation in self._areas.get(kind, {}).items():
+            grouped.setdefault(id(obligation), (obligation, set()))[1].add(area_id)
+        return [(o, frozenset(areas)) for o, areas in grouped.values()]
+
     def kinds_for_unit(self, unit_id: str) -> frozenset[str]:
         """The kinds a unit owes as its own report, if it has anyone to send it to."""
         if not self.chart.recipients(unit_id):
@@ -156,15 +171,24 @@ class ObligationEngine:
 
     # -- what is owed ----------------------------------------------------------------------
 
-    def owed(self, period: Period, kinds: Iterable[str] | None = None) -> list[OwedItem]:
-        """Every item owed for this period, for the kinds filed on its cadence."""
+    def owed(self, period: Period, kinds: Iterable[str] | None = None,
+             owner: OwnerType | None = None) -> list[OwedItem]:
+        """Every item owed for this period, for the kinds filed on its cadence (by one type
+        of owner if given)."""
         wanted = set(self._areas) if kinds is None else set(kinds)
         items = [item for kind in sorted(wanted & set(self._areas))
                  if REPORT_KIND_CADENCE.get(kind) is period.cadence
-                 for item in self._owed(kind, period)]
+                 for item in self._owed(kind, period, owner)]
         return sorted(items, key=_order)
 
-    def _owed(self, kind: str, period: Period) -> Iterator[OwedItem]:
+    def _owed(self, kind: str, period: Period,
+              owner: OwnerType | None = None) -> Iterator[OwedItem]:
+        if owner is not OwnerType.UNIT:
+            yield from self._owed_by_cadres(kind, period)
+        if owner is not OwnerType.CADRE:
+            yield from self._owed_by_units(kind, period)
+
+    def _owed_by_cadres(self, kind: str, period: Period) -> Iterator[OwedItem]:
         areas = self._areas[kind]
         for obligation in {id(o): o for o in areas.values()}.values():
             due = obligation.deadline(period, self.schedule)
@@ -175,6 +199,8 @@ class ObligationEngine:
                     yield OwedItem(kind, period, Owner(OwnerType.CADRE, a.cadre_id), a.area_id,
                                    self.chart.unit_for_area(a.area_id), due,
                                    obligation.reminder(due))
+
+    def _owed_by_units(self, kind: str, period: Period) -> Iterator[OwedItem]:
         for unit_id, obligation in self._units[kind].items():
             due = obligation.deadline(period, self.schedule)
             recipients = self.chart.recipients(unit_id)
@@ -188,6 +214,10 @@ class ObligationEngine:
             return []
         early = max(start - _LOOKBACK.get(cadence, _LOOKBACK_LONG), _FIRST)
         return self.schedule.periods_between(cadence, early, end)
+
+    def deadlines(self, kind: str, period: Period) -> set[datetime]:
+        """Every deadline of this kind and period, whoever owes it."""
+        return self._deadlines(kind, period)
 
     def _deadlines(self, kind: str, period: Period) -> set[datetime]:
         governing = [*self._areas[kind].values(), *self._units[kind].values()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,6 +70,12 @@ class OrgChart:
         for unit in self.units.values():
             for area_id in unit.area_ids:
                 self._unit_of_area.setdefault(area_id, unit.id)
+
+    def with_assignments(self, assignments: Iterable[ChartAssignment]) -> OrgChart:
+        """The same tree with other assignments, without indexing it again."""
+        twin = copy(self)
+        twin.assignments = tuple(assignments)
+        return twin
 
     def depth(self, area_id: str) -> int:
         """0 for the root area, one more per step down."""

@@ -125,7 +125,7 @@ class Batch:
             if first:
                 seen.add((fact.cadre_id, fact.area_id))
                 due = network.calendar.deadline(fact.kind, fact.period)[1]
-                expected = network.is_expected(fact.cadre_id, fact.area_id, due)
+                expected = network.is_expected(fact.cadre_id, fact.area_id, due, fact.kind)
         hot_spots = fact.hot_spots
         # The report's own area is its row; tallies sum the areas above it.
         self.tally.add(network.ancestors(fact.area_id)[:-1], fact.kind, slot, at, contribution(
@@ -154,7 +154,8 @@ class Batch:
                 self.dirty_pairs.add((view.cadre_id, view.area_id))
         elif type_ in ("NetworkAreaDefined", "NetworkAreaRetired"):
             self.areas_changed = True
-        elif type_ == "NetworkScheduleDefined":
+        elif type_ in ("NetworkScheduleDefined", "NetworkObligationsDefined"):
+            # Which kinds are expected where changes with the obligations: rederive all.
             self.schedule_changed = True
 
     # -- in the transaction ------------------------------------------------------------
@@ -201,7 +202,7 @@ class Batch:
             changed = []
             for seq, kind, period, slot, at, on_time, expected in found:
                 due = network.calendar.deadline(kind, period)[1]
-                now = network.is_expected(cadre_id, area_id, due)
+                now = network.is_expected(cadre_id, area_id, due, kind)
                 if now != bool(expected):
                     changed.append((int(now), seq))
                     self.tally.add(network.ancestors(area_id)[:-1], kind, slot, at,
@@ -228,7 +229,7 @@ class Batch:
                 expected = False
                 if first and fact.pair is not None and fact.period is not None:
                     due = calendar.deadline(fact.kind, fact.period)[1]
-                    expected = network.is_expected(fact.cadre_id, fact.area_id, due)
+                    expected = network.is_expected(fact.cadre_id, fact.area_id, due, fact.kind)
                 updates.append((slot, at, int(expected), fact.seq))
                 self.tally.add(network.ancestors(fact.area_id)[:-1], fact.kind, slot, at,
                                contribution(fact.kind, first=first, expected=expected,

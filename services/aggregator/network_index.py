@@ -16,7 +16,7 @@ Pair = tuple[str, str]  # (cadre_id, area_id)
 
 
 class NetworkIndex:
-    """Ancestors of areas, the areas a unit covers, and the pairs expected at an instant."""
+    """Ancestors of areas, the areas a unit covers, and the pairs owing a kind at an instant."""
 
     def __init__(self, view: NetworkView | None = None):
         self.view = view or NetworkView()
@@ -25,13 +25,15 @@ class NetworkIndex:
         self._ancestors: dict[str, tuple[str, ...]] = {}
         self._tops: dict[str, tuple[str, ...]] = {}
         self._instants: list[datetime] | None = None
-        self._epochs: dict[int, dict[str, list[Pair]]] = {}
+        self._epochs: dict[tuple[int, str], dict[str, list[Pair]]] = {}
         self._expected: dict[int, set[Pair]] = {}
+        self._owing: dict[str, frozenset[str]] = {}
 
     def apply(self, type_: str, aggregate_id: UUID | str, data: Mapping[str, Any]) -> bool:
         if not self.view.apply(type_, aggregate_id, data):
             return False
-        self.changed(schedule=type_ == "NetworkScheduleDefined")
+        # Obligations decide which kinds are expected, as the schedule decides when.
+        self.changed(schedule=type_ in ("NetworkScheduleDefined", "NetworkObligationsDefined"))
         return True
 
     def changed(self, *, schedule: bool = False) -> None:
@@ -43,6 +45,7 @@ class NetworkIndex:
         self._instants = None
         self._epochs = {}
         self._expected = {}
+        self._owing = {}
 
     @property
     def calendar(self) -> Calendar:
@@ -86,8 +89,18 @@ class NetworkIndex:
         return key if record is None else record.name
 
     # -- expectations --------------------------------------------------------------------
-    def is_expected(self, cadre_id: str, area_id: str, at: datetime) -> bool:
-        """Whether a cadre was assigned to the area at the deadline `at`."""
+    def owes(self, area_id: str, kind: str) -> bool:
+        """Whether the cadres of the area owe this kind (the one obligation engine)."""
+        found = self._owing.get(area_id)
+        if found is None:
+            found = self._owing[area_id] = self.view.governance().kinds_for_area(area_id)
+        return kind in found
+
+    def is_expected(self, cadre_id: str, area_id: str, at: datetime, kind: str) -> bool:
+        """Whether the area's cadres owe the kind and the cadre was assigned to it at the
+        deadline `at`."""
+        if not self.owes(area_id, kind):
+            return False
         epoch = self._epoch(at)
         found = self._expected.get(epoch)
         if found is None:
@@ -106,23 +119,24 @@ class NetworkIndex:
             self._instants = sorted(instants)
         return bisect_right(self._instants, at)
 
-    def _expected_by_area(self, at: datetime) -> dict[str, list[Pair]]:
-        epoch = self._epoch(at)
-        found = self._epochs.get(epoch)
+    def _expected_by_area(self, at: datetime, kind: str) -> dict[str, list[Pair]]:
+        key = (self._epoch(at), kind)
+        found = self._epochs.get(key)
         if found is None:
             found = {}
-            pairs = sorted({(a.cadre_id, a.area_id) for a in self.view.expected_at(at)})
+            pairs = sorted({(a.cadre_id, a.area_id) for a in self.view.expected_at(at)
+                            if self.owes(a.area_id, kind)})
             for pair in pairs:
                 for area_id in self.ancestors(pair[1]):
                     found.setdefault(area_id, []).append(pair)
-            self._epochs[epoch] = found
+            self._epochs[key] = found
         return found
 
-    def expected_pairs(self, at: datetime, tops: tuple[str, ...]) -> list[Pair]:
-        """The (cadre, area) pairs expected to report for a deadline `at`, within `tops`."""
-        by_area = self._expected_by_area(at)
+    def expected_pairs(self, at: datetime, tops: tuple[str, ...], kind: str) -> list[Pair]:
+        """The (cadre, area) pairs owing a report of this kind due at `at`, within `tops`."""
+        by_area = self._expected_by_area(at, kind)
         return [pair for top in tops for pair in by_area.get(top, ())]
 
-    def expected_count(self, at: datetime, tops: tuple[str, ...]) -> int:
-        by_area = self._expected_by_area(at)
+    def expected_count(self, at: datetime, tops: tuple[str, ...], kind: str) -> int:
+        by_area = self._expected_by_area(at, kind)
         return sum(len(by_area.get(top, ())) for top in tops)

@@ -153,7 +153,7 @@ class _Query:
         }
 
     def _slot(self, slot: Slot, row: dict[str, int]) -> dict[str, Any]:
-        expected = self.network.expected_count(slot.deadline, self.tops)
+        expected = self.network.expected_count(slot.deadline, self.tops, slot.kind)
         # Only expected pairs are tallied as received, so this never tops 100 %.
         received = min(row.get("received", 0), expected)
         return {"kind": slot.kind, "period": slot.period, "deadline": slot.deadline.isoformat(),
@@ -175,7 +175,8 @@ class _Query:
                 f"ON r.area_id = a.area_id WHERE a.ancestor_id IN ({placeholders(self.tops)}) "
                 "AND r.kind = ? AND r.at = ? AND r.slot = ? AND r.first = 1 AND r.expected = 1",
                 [*self.tops, s["kind"], stamp(s["_deadline"]), s["period"]])}
-            for cadre_id, area_id in network.expected_pairs(s["_deadline"], self.tops):
+            for cadre_id, area_id in network.expected_pairs(s["_deadline"], self.tops,
+                                                            s["kind"]):
                 if (cadre_id, area_id) in got:
                     continue
                 missing.append({
@@ -251,7 +252,7 @@ class _Query:
             for area_id in tops:
                 for name, value in by_area.get(area_id, {}).items():
                     sums[name] += value
-            expected = sum(network.expected_count(s.deadline, tops)
+            expected = sum(network.expected_count(s.deadline, tops, s.kind)
                            for s in self.selection.slots)
             received = min(sums["received"], expected)
             out.append({

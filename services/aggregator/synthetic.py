@@ -94,6 +94,9 @@ class EnvelopeWriter:
     def plan(self, plan: Plan) -> Iterator[wire.Envelope]:
         """A plan file's network, as loading it would record it (passwords left out)."""
         yield self.network(plan.name)
+        for level in plan.levels:
+            yield self.envelope("NetworkLevelDefined", NETWORK_ID, {"level": {
+                "id": level.id, "name": level.name, "rank": level.rank}})
         for area in plan.areas:
             yield self.area(area.id, area.name, area.level, area.parent)
         for u in plan.units:
@@ -103,6 +106,9 @@ class EnvelopeWriter:
         for c in plan.cadres:
             yield self.cadre(c.id, c.name, c.unit)
         yield self.define_schedule(Schedule.from_mapping(plan.schedule))
+        if plan.obligations_declared:
+            yield self.envelope("NetworkObligationsDefined", NETWORK_ID, {
+                "obligations": [o.to_mapping() for o in plan.obligations]})
         for acc in plan.accounts:
             yield self.account(acc.username, acc.role, unit_id=acc.unit, cadre_id=acc.cadre,
                                name=acc.name)

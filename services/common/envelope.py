@@ -19,6 +19,7 @@ import orjson
 
 from domain.errors import DomainError
 from domain.network_records import Area, Cadre, Level, Unit
+from domain.obligations import Obligation
 from domain.periods import URGENT, Period
 from domain.schedule import Schedule
 
@@ -172,6 +173,8 @@ def _network(what: str) -> Callable[[Data], None]:
             Schedule.from_mapping(data["schedule"])
         elif what == "EscalationDefined":
             _need(data, "escalation", lambda v: isinstance(v, dict), "an object")
+        elif what == "ObligationsDefined":
+            _obligations(data)
         elif what.endswith("Defined"):
             kind = what[: -len("Defined")]
             _need(data, kind.lower(), lambda v: isinstance(v, dict) and _text(v.get("id")),
@@ -200,10 +203,25 @@ def _assignment(what: str) -> Callable[[Data], None]:
     return check
 
 
+def _obligations(data: Data) -> None:
+    # Every record must read back, or NetworkView.engine() would fail in every consumer.
+    _need(data, "obligations", lambda v: isinstance(v, list) and all(isinstance(o, dict)
+                                                                      for o in v),
+          "a list of obligations")
+    for index, record in enumerate(data["obligations"]):
+        try:
+            Obligation.from_mapping(record)
+        except DomainError as exc:
+            raise ValueError(f"obligations[{index}].{exc.field}: {exc.message}") from None
+        except ValueError as exc:
+            raise ValueError(f"obligations[{index}]: {exc}") from None
+
+
 # Each network record and the reader the network view builds it with.
 _RECORDS: dict[str, Callable[[Mapping[str, Any]], object]] = {
     "Level": Level.from_record, "Area": Area.from_record, "Unit": Unit.from_record,
     "Cadre": Cadre.from_record}
+_OWN_FIELDS = ("Created", "Renamed", "ScheduleDefined", "EscalationDefined", "ObligationsDefined")
 
 
 @lru_cache(maxsize=256)
@@ -214,7 +232,7 @@ def _rule(type_: str) -> Callable[[Data], None] | None:
         return _case_status
     if type_.startswith("Network"):
         what = type_[len("Network"):]
-        known = what in ("Created", "Renamed", "ScheduleDefined", "EscalationDefined") or any(
+        known = what in _OWN_FIELDS or any(
             what in (f"{r}Defined", f"{r}Retired") for r in _RECORDS)
         # An unknown Network* type would reach NetworkView, which looks its records up.
         return _network(what) if known else _unknown_network(type_)

@@ -19,6 +19,9 @@ from domain.account import Role
 from domain.clock import as_instant
 from domain.expectation import expected_at
 from domain.network_records import AccountRecord, Area, AssignmentRecord, Cadre, Level, Unit
+from domain.obligation_engine import ObligationEngine
+from domain.obligations import Obligation, from_schedule
+from domain.org_chart import ChartArea, ChartAssignment, ChartUnit, OrgChart
 from domain.schedule import Schedule
 
 Record = dict[str, Any]
@@ -47,16 +50,23 @@ class NetworkView:
         self.cadres: dict[str, Cadre] = {}
         self.schedule_record: Record = {}
         self.escalation: Record = {}
+        self.obligation_records: list[Record] = []
         self.accounts: dict[UUID, AccountRecord] = {}
         self.usernames: dict[str, UUID] = {}
         self.assignments: dict[UUID, AssignmentRecord] = {}
         self._by_cadre: dict[str, set[UUID]] = defaultdict(set)
         self._by_area: dict[str, set[UUID]] = defaultdict(set)
         self._derived: dict[str, Any] = {}
+        self._governance: ObligationEngine | None = None
+        self._engine: ObligationEngine | None = None
 
     # -- applying events -------------------------------------------------------------
     def apply(self, type_: str, aggregate_id: UUID | str, data: Mapping[str, Any]) -> bool:
         """Apply one event; False if it is not about the network."""
+        if type_.startswith("Network"):
+            self._governance = None
+        if type_.startswith(("Network", "Assignment")):
+            self._engine = None  # its chart holds the tree and the assignments
         if type_.startswith("Network"):
             self._apply_network(type_[len("Network"):], data)
             self._derived = {}
@@ -79,6 +89,8 @@ class NetworkView:
             self.schedule_record = dict(data["schedule"])
         elif what == "EscalationDefined":
             self.escalation = dict(data["escalation"])
+        elif what == "ObligationsDefined":
+            self.obligation_records = [dict(o) for o in data["obligations"]]
         elif what.endswith("Defined"):
             kind = what[: -len("Defined")]
             table, read = _NETWORK_RECORDS[kind]
@@ -216,6 +228,48 @@ class NetworkView:
     def leaders_of(self, unit_id: str) -> list[AccountRecord]:
         return [a for a in self.accounts.values()
                 if a.active and a.role == Role.LEADER and a.unit_id == unit_id]
+
+    # -- obligations -----------------------------------------------------------------
+    def obligations(self) -> tuple[Obligation, ...]:
+        """The recorded obligations; a network that recorded none owes what its schedule says."""
+        if not self.obligation_records:
+            return from_schedule(self.schedule())
+        return tuple(Obligation.from_mapping(r) for r in self.obligation_records)
+
+    def org_chart(self) -> OrgChart:
+        """The live levels, areas, units and assignments, as the obligation engine reads them."""
+        return self._tree().with_assignments(self._chart_assignments())
+
+    def _tree(self) -> OrgChart:
+        live = {k: u for k, u in self.units.items() if not u.retired}
+        areas = [ChartArea(a.id, a.level, a.parent) for a in self.areas.values() if not a.retired]
+        known = {a.id for a in areas}
+        levels = sorted((lv for lv in self.levels.values() if not lv.retired),
+                        key=lambda lv: (lv.rank, lv.id))
+        units = [ChartUnit(u.id, u.parent if u.parent in live else None,
+                           tuple(c for c in u.copies_to if c in live),
+                           tuple(a for a in u.area_ids if a in known))
+                 for u in live.values()]
+        return OrgChart([lv.id for lv in levels], areas, units)
+
+    def _chart_assignments(self) -> list[ChartAssignment]:
+        live = {a for a, r in self.areas.items() if not r.retired}
+        return [ChartAssignment(a.cadre_id, a.area_id, a.valid_from, a.valid_until)
+                for a in self.assignments.values() if a.area_id in live]
+
+    def governance(self) -> ObligationEngine:
+        """The engine without assignments: which kinds are owed where and by when. Kept until
+        a network event, so a run of assignment changes does not rebuild it."""
+        if self._governance is None:
+            self._governance = ObligationEngine(self._tree(), self.obligations(),
+                                                self.schedule())
+        return self._governance
+
+    def engine(self) -> ObligationEngine:
+        """The one obligation engine over this network, kept until the network changes."""
+        if self._engine is None:
+            self._engine = self.governance().with_assignments(self._chart_assignments())
+        return self._engine
 
     # -- people ------------------------------------------------------------------------
     def account_by_username(self, username: str) -> AccountRecord | None:

@@ -93,6 +93,12 @@ def apply_plan(store: Store, directory: Directory, plan: Plan, clock: Clock) -> 
     if network.schedule != schedule:
         network.define_schedule(schedule=schedule)
         result.count("schedule_defined")
+    # Only declared obligations are recorded: without any, readers derive them from the
+    # schedule (NetworkView.obligations), as stores from before obligations did.
+    obligations = [o.to_mapping() for o in plan.obligations] if plan.obligations_declared else []
+    if network.obligations != obligations:
+        network.define_obligations(obligations=obligations)
+        result.count("obligations_defined")
     escalation = dict(plan.escalation)
     if network.escalation != escalation:
         network.define_escalation(escalation=escalation)

@@ -131,6 +131,7 @@ def _table(rows: list[dict[str, Any]], at: datetime) -> str:
     for r in rows:
         deadline = vn_time(datetime.fromisoformat(r["deadline"]), tz)
         kind = REPORT_KINDS_VI.get(r["kind"], r["kind"])
-        lines.append(f"  {kind} {r['period']:9} {r['unit_id'] or '-':28} {r['area_id']:28} "
-                     f"{r['cadre_id']:28} hạn {deadline}")
+        # A unit's own report has no area and no cadre.
+        lines.append(f"  {kind} {r['period']:9} {r['unit_id'] or '-':28} {r['area_id'] or '-':28} "
+                     f"{r['cadre_id'] or '-':28} hạn {deadline}")
     return "\n".join(lines)

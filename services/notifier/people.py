@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.access import reader
+from domain.access import owed_reader
 from domain.account import Role
 from services.common.network_view import NetworkView
 
@@ -65,9 +65,9 @@ class People:
 
     def visible_rows(self, account_id: str, rows: list[dict[str, Any]],
                      at: datetime) -> list[dict[str, Any]]:
-        """The rows an active account may read (`domain.access.may_read`)."""
+        """The rows an active account may read (`domain.access.owed_reader`)."""
         account = self.view.accounts.get(UUID(account_id))
         if account is None or not account.active:
             return []
-        readable = reader(account, self.view, at)
-        return [r for r in rows if readable(r["area_id"], r["cadre_id"])]
+        readable = owed_reader(account, self.view, at)
+        return [r for r in rows if readable(r["area_id"], r["cadre_id"], r["unit_id"])]

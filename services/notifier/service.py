@@ -202,15 +202,15 @@ class NotifierService:
         batch = Batch()
         swept: list[tuple[str, str]] = []
         if self.view.loaded:
-            schedule = self.view.schedule()
-            for due in reminding(schedule, now, self.kinds):
-                if ("reminder", due.label) not in self._swept:
+            engine = self.view.engine()
+            for due in reminding(engine, now, self.kinds):
+                if ("reminder", _swept_key(due)) not in self._swept:
                     self._raise_reminders(batch, due, now)
-                    swept.append(("reminder", due.label))
-            for due in passed(schedule, now, self.kinds):
-                if ("overdue", due.label) not in self._swept:
+                    swept.append(("reminder", _swept_key(due)))
+            for due in passed(engine, now, self.kinds):
+                if ("overdue", _swept_key(due)) not in self._swept:
                     self._raise_overdue(batch, due, now)
-                    swept.append(("overdue", due.label))
+                    swept.append(("overdue", _swept_key(due)))
         self._climb(batch, now)
         queued = self._commit(batch)
         # Only once saved: a sweep whose save failed is swept again on the next tick.
@@ -368,6 +368,11 @@ class NotifierService:
         delivery = self.book.pending.get(delivery_id)
         if delivery is not None and delivery.cancel(f"rejected: {reason}"[:500], self.clock.now()):
             self.book.commit(delivery)
+
+
+def _swept_key(due: Due) -> str:
+    # One kind and period may fall due at several times (a plan's obligations per level).
+    return f"{due.kind}:{due.label}:{due.deadline.isoformat()}"
 
 
 def parse_at(value: object) -> datetime:

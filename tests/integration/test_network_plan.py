@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from domain.clock import FixedClock
+from domain.ids import NETWORK_ID
 from services.common.plan_file import parse_plan
 from services.common.store import open_store
 from services.intake.directory import Directory
@@ -92,3 +93,40 @@ def test_the_demo_plan_loads_into_an_empty_store(tmp_path: Path):
         assert directory.visible_areas("ccb-thi-xa") <= directory.visible_areas("bdv-tinh-uy")
     finally:
         store.close()
+
+
+def _network_events(store, after: int) -> list[str]:
+    return [n.topic.rsplit(":", 1)[-1] for n in store.notifications_after(after, 10_000)
+            if n.originator_id == NETWORK_ID]
+
+
+def test_the_plans_obligations_are_recorded_once_and_not_again(tmp_path: Path):
+    store = open_store(tmp_path)
+    try:
+        directory = Directory(store)
+        plan = parse_plan((PLANS / "demo-thuan-thanh.toml").read_text())
+        first = apply_plan(store, directory, plan, FixedClock(THURSDAY_MORNING))
+        assert first.changes["obligations_defined"] == 1
+        network = store.find(NETWORK_ID)
+        assert network.obligations == [o.to_mapping() for o in plan.obligations]
+        position = store.last_position()
+        again = apply_plan(store, directory, plan, FixedClock(THURSDAY_MORNING))
+        assert again.total == 0
+        assert store.last_position() == position
+    finally:
+        store.close()
+
+
+def test_a_changed_obligation_is_recorded_and_a_plan_without_any_records_none(loaded):
+    store, directory = loaded
+    position = store.last_position()
+    assert "Network.ObligationsDefined" not in _network_events(store, 0)
+    text = TWO_LEVEL.read_text() + (
+        '\n[[obligations]]\nkinds = ["weekly"]\nowner = "cadre"\ndue = "thursday 13:30"\n')
+    result = apply_plan(store, directory, parse_plan(text), FixedClock(THURSDAY_MORNING))
+    assert result.changes == {"obligations_defined": 1}
+    assert _network_events(store, position) == ["Network.ObligationsDefined"]
+    back = apply_plan(store, directory, parse_plan(TWO_LEVEL.read_text()),
+                      FixedClock(THURSDAY_MORNING))
+    assert back.changes == {"obligations_defined": 1}
+    assert store.find(NETWORK_ID).obligations == []

@@ -19,6 +19,7 @@ from services.aggregator.calendar import Calendar
 from services.aggregator.rpc import rollup_reply
 from services.aggregator.service import RollupService
 from services.common.contracts import ROLLUPS_GET
+from services.common.plan_file import load_plan
 from services.common.rpc_server import respond
 from tests.unit.test_aggregator_projection import (
     DONG_COI,
@@ -32,6 +33,7 @@ from tests.unit.test_aggregator_projection import (
 )
 
 NGHI_AN = ("tram-lo-nghi-an", "cb-tram-lo-nghi-an")
+DEMO = Path(__file__).resolve().parents[2] / "plans" / "demo-thuan-thanh.toml"
 
 
 @pytest.fixture
@@ -178,3 +180,26 @@ async def test_an_unknown_unit_is_not_found_and_a_bad_period_is_refused(model: M
     assert (nameless["status"], nameless["body"]["error"]["field"]) == (422, "unit_id")
     ok = await answer({"unit_id": "ccb-tinh", "period": "2026-W48"})
     assert ok["status"] == 200 and ok["body"]["unit_id"] == "ccb-tinh"
+
+
+async def test_a_demo_month_expects_the_cadres_weekly_reports_and_no_monthly_one(tmp_path: Path):
+    # Given the demo plan: cadres owe weekly and urgent reports; the units compile the rest
+    model = Model(tmp_path / "aggregator.sqlite")
+    await model.open()
+    try:
+        await model.feed(*model.writer.plan(load_plan(DEMO)))
+        # When a cadre sends a monthly report anyway and the town's November is rolled up
+        await model.feed(model.writer.report("monthly", "ho-dong-coi", "cb-ho-dong-coi", MONDAY,
+                                             period="2026-11"))
+        rollup = await model.rollup("ccb-thi-xa", "2026-11")
+    finally:
+        await model.close()
+    # Then nobody is expected to have sent a monthly report, and the one sent is an extra
+    monthly = next(s for s in rollup["slots"] if s["kind"] == "monthly")
+    assert (monthly["expected"], monthly["received"]) == (0, 0)
+    assert [r["kind"] for r in rollup["extra"]] == ["monthly"]
+    weekly = [s for s in rollup["slots"] if s["kind"] == "weekly"]
+    # 13 assignments are active in November (the 14th ended in 2025)
+    assert weekly and all(s["expected"] == 13 for s in weekly)
+    assert rollup["expected"] == 13 * len(weekly)
+    assert not [m for m in rollup["missing"] if m["kind"] == "monthly"]

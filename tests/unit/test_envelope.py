@@ -89,3 +89,25 @@ def test_a_network_record_the_view_cannot_read_is_refused_naming_the_field(
 def test_an_event_type_no_consumer_reads_passes_on_the_envelope_checks_alone():
     envelope = {**weekly_report(), "type": "CaseNoteAdded", "data": {"anything": 1}}
     assert decode(orjson.dumps(envelope))["type"] == "CaseNoteAdded"
+
+
+def obligations_defined(records: object) -> dict[str, Any]:
+    return {**weekly_report(), "type": "NetworkObligationsDefined",
+            "data": {"obligations": records}}
+
+
+def test_the_plans_obligations_decode():
+    envelope = obligations_defined([
+        {"kind": "weekly", "owner": "cadre", "due": "thursday 14:00"},
+        {"kind": "urgent", "owner": "unit", "units": ["ccb-thi-xa"]},
+    ])
+    assert decode(orjson.dumps(envelope)) == envelope
+
+
+@pytest.mark.parametrize(("records", "reason"), [
+    ({"kind": "weekly"}, "'obligations' must be a list of obligations"),
+    ([{"kind": "weekly", "owner": "cadre"}], "obligations[0]"),
+    ([{"kind": "daily", "owner": "cadre", "due": "thursday"}], "'daily'"),
+])
+def test_obligations_no_engine_could_read_are_refused(records: object, reason: str):
+    assert reason in rejected(obligations_defined(records))

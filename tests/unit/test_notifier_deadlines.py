@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+from domain.obligation_engine import ObligationEngine
+from domain.obligations import from_schedule
 from domain.schedule import Schedule
 from services.common.network_view import NetworkView
 from services.notifier.deadlines import overdue, passed, reminding
@@ -32,6 +34,11 @@ def view_with(*assignments: tuple[str, str, datetime, datetime | None]) -> Netwo
 
 
 SINCE_JANUARY = datetime(2026, 1, 1, tzinfo=VN)
+
+
+def engine_of(schedule: Schedule) -> ObligationEngine:
+    """The network of `view_with` owing what the schedule says."""
+    return ObligationEngine(view_with().org_chart(), from_schedule(schedule), schedule)
 
 
 def weekly(rows: list[dict[str, object]], period: str = "2026-W48") -> set[tuple[object, ...]]:
@@ -78,24 +85,25 @@ def test_only_assignments_active_at_the_deadline_are_expected():
 
 
 def test_each_kind_is_judged_for_its_two_latest_passed_periods():
-    dues = passed(Schedule(), DEADLINE.astimezone(ZoneInfo("UTC")))
+    dues = passed(engine_of(Schedule()), DEADLINE.astimezone(ZoneInfo("UTC")))
     labels = {(d.kind, d.label) for d in dues}
     assert {("weekly", "2026-W48"), ("weekly", "2026-W47"), ("monthly", "2026-11"),
             ("monthly", "2026-10"), ("quarterly", "2026-Q3"), ("quarterly", "2026-Q2"),
             ("semiannual", "2026-H1"), ("semiannual", "2025-H2"), ("annual", "2025"),
             ("annual", "2024")} == labels
-    wednesday = passed(Schedule(), DEADLINE - timedelta(days=1), ("weekly",))
+    wednesday = passed(engine_of(Schedule()), DEADLINE - timedelta(days=1), ("weekly",))
     assert [d.label for d in wednesday] == ["2026-W46", "2026-W47"]
 
 
 def test_months_starting_on_the_15th_leave_no_gap_before_a_deadline():
     schedule = Schedule(month_start_day=15)
     at = datetime(2026, 11, 15, 23, 0, tzinfo=VN)
-    assert [d.label for d in passed(schedule, at, ("monthly",))] == ["2026-09", "2026-10"]
+    dues = passed(engine_of(schedule), at, ("monthly",))
+    assert [d.label for d in dues] == ["2026-09", "2026-10"]
 
 
 def test_reminders_are_due_from_nine_until_the_deadline():
-    schedule = Schedule()
+    schedule = engine_of(Schedule())
     assert reminding(schedule, DEADLINE - timedelta(hours=5, seconds=1), ("weekly",)) == []
     [due] = reminding(schedule, DEADLINE - timedelta(hours=5), ("weekly",))
     assert due.label == "2026-W48"

@@ -15,13 +15,14 @@ from domain.alert import HOT_SPOT, OVERDUE, REMINDER
 from domain.clock import FixedClock
 from domain.delivery import EMAIL, NATS, Delivery
 from domain.errors import NotFound
-from domain.ids import NETWORK_ID, account_id, assignment_id
-from domain.schedule import Schedule
-from services.common.plan_file import Plan, load_plan
+from domain.ids import account_id
+from services.common.plan_file import load_plan
 from services.notifier.book import AlertBook
+from services.notifier.deadlines import KINDS
 from services.notifier.service import NotifierService
 from services.notifier.settings import Channels
 from services.notifier.store import AlertStore
+from tests.unit.plan_envelopes import plan_envelopes
 
 PLANS = Path(__file__).resolve().parents[2] / "plans"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -29,42 +30,6 @@ WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=VN)
 THURSDAY_0900 = datetime(2026, 11, 26, 9, 0, tzinfo=VN)
 THURSDAY_1400 = datetime(2026, 11, 26, 14, 0, tzinfo=VN)
 CHANNELS = Channels(smtp_host="localhost", email_pattern="{username}@example.org")
-
-
-def plan_envelopes(plan: Plan) -> list[dict[str, Any]]:
-    """The wire envelopes `tinhhinh network load` would publish for a plan (no secrets)."""
-    out: list[dict[str, Any]] = []
-
-    def add(type_: str, aggregate_id: UUID, data: dict[str, Any]) -> None:
-        out.append({"type": type_, "aggregate_id": str(aggregate_id), "data": data})
-
-    add("NetworkCreated", NETWORK_ID, {"name": plan.name})
-    for lv in plan.levels:
-        add("NetworkLevelDefined", NETWORK_ID,
-            {"level": {"id": lv.id, "name": lv.name, "rank": lv.rank}})
-    for a in plan.areas:
-        add("NetworkAreaDefined", NETWORK_ID,
-            {"area": {"id": a.id, "name": a.name, "level": a.level, "parent": a.parent}})
-    for u in plan.units:
-        add("NetworkUnitDefined", NETWORK_ID, {"unit": {
-            "id": u.id, "name": u.name, "kind": u.kind, "parent": u.parent,
-            "copies_to": list(u.copies_to), "area_ids": list(u.area_ids)}})
-    for c in plan.cadres:
-        add("NetworkCadreDefined", NETWORK_ID,
-            {"cadre": {"id": c.id, "name": c.name, "unit": c.unit}})
-    add("NetworkScheduleDefined", NETWORK_ID,
-        {"schedule": Schedule.from_mapping(plan.schedule).to_mapping()})
-    add("NetworkEscalationDefined", NETWORK_ID, {"escalation": dict(plan.escalation)})
-    cadre_unit = {c.id: c.unit for c in plan.cadres}
-    for acc in plan.accounts:
-        add("AccountOpened", account_id(acc.username), {
-            "username": acc.username, "name": acc.name, "role": acc.role,
-            "unit_id": acc.unit or cadre_unit.get(acc.cadre or ""), "cadre_id": acc.cadre})
-    for s in plan.assignments:
-        add("AssignmentStarted", assignment_id(s.cadre, s.area, s.valid_from.isoformat()), {
-            "cadre_id": s.cadre, "area_id": s.area, "valid_from": s.valid_from.isoformat(),
-            "valid_until": None if s.valid_until is None else s.valid_until.isoformat()})
-    return out
 
 
 def report(cadre_id: str, area_id: str, at: datetime, *, kind: str = "weekly",
@@ -411,3 +376,34 @@ def store_alerts(store: AlertStore) -> list[Any]:
     for event in store.history():
         every[event.originator_id] = event.mutate(every.get(event.originator_id))
     return [a for a in every.values() if hasattr(a, "kind")]
+
+
+def test_no_alert_asks_a_cadre_for_a_report_the_plan_does_not_make_them_owe(clock: FixedClock):
+    # Given the demo plan, where cadres owe weekly and urgent reports only, and nobody
+    # has reported for weeks, swept with every periodic kind switched on
+    service = notifier(clock, kinds=KINDS)
+    # When the day after December's monthly and quarterly deadlines comes
+    clock.set(datetime(2026, 12, 16, 10, 0, tzinfo=VN))
+    service.sweep()
+    # Then the only alerts are about the weekly reports the cadres owe
+    alerts = list(service.book.alerts.values())
+    assert alerts and {a.report_kind for a in alerts} == {"weekly"}
+    rows = service.overdue(clock.now())
+    assert {r["kind"] for r in rows if r["cadre_id"] is not None} == {"weekly"}
+
+
+def test_a_units_own_report_is_overdue_owed_by_the_unit_and_no_cadre(clock: FixedClock):
+    # Given the demo plan: Hội CCB thị xã owes its weekly summary by Thursday 13:30
+    service = notifier(clock, kinds=KINDS)
+    # When it is 13:30 that Thursday
+    rows = service.overdue(datetime(2026, 11, 26, 13, 30, tzinfo=VN))
+    # Then its summary is overdue, owed by the unit, and the cadres' 14:00 reports are not yet
+    town = [r for r in rows if r["unit_id"] == "ccb-thi-xa" and r["period"] == "2026-W48"]
+    assert town == [{"kind": "weekly", "period": "2026-W48", "cadre_id": None, "area_id": None,
+                     "unit_id": "ccb-thi-xa", "deadline": "2026-11-26T06:30:00+00:00"}]
+    assert not [r for r in rows if r["period"] == "2026-W48" and r["cadre_id"] is not None]
+    # And a commune leader sees their own unit's row, a cadre none
+    leader = service.overdue(datetime(2026, 11, 26, 14, 0, tzinfo=VN), uid("ld.ccb.ho"))
+    assert {r["unit_id"] for r in leader if r["cadre_id"] is None} == {"ccb-ho"}
+    cadre = service.overdue(datetime(2026, 11, 26, 14, 0, tzinfo=VN), uid("cb.ho.dongcoi"))
+    assert cadre and all(r["cadre_id"] == "cb-ho-dong-coi" for r in cadre)
