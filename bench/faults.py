@@ -52,6 +52,7 @@ from fault_load import Load, Sent
 from fault_system import NATS, SERVICES, System
 
 from domain.clock import VN, SystemClock
+from services.common.nats_watch import WriteErrorWatch
 
 KINDS = ("kill", "stop", "restart", "disk")
 TARGETS = (*SERVICES, NATS)
@@ -456,11 +457,31 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def run(args: argparse.Namespace, system: System, disk: SmallDisk | None) -> int:
+    supervisor = asyncio.create_task(supervise_nats(system))
     try:
         return await campaign(args, system, disk)
     finally:
+        supervisor.cancel()
         with contextlib.suppress(Exception):
             await system.stop_all()
+
+
+async def supervise_nats(system: System) -> None:
+    """What `tinhhinh up` does for its embedded server (services/up.py): a stream that failed
+    a write on a full disk takes messages again only after a restart, once room is back."""
+    watch = WriteErrorWatch(system.procs[NATS].log_path, system.home / "nats" / "jetstream")
+    while True:
+        await asyncio.sleep(2)
+        if NATS in system.down or not await asyncio.to_thread(watch.check):
+            continue
+        print("supervisor: nats-server restarted after a write error (disk full)", flush=True)
+        system.down.add(NATS)
+        try:
+            await system.procs[NATS].terminate(15)
+            await system.start(NATS)
+        finally:
+            system.down.discard(NATS)
+        watch.restarted()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import structlog
 
 from domain.clock import SystemClock
 from services.common.demo import DEMO_PLAN, print_demo_logins
+from services.common.nats_watch import WriteErrorWatch
 from services.common.natsd import EmbeddedNats, die_with_parent_hook
 from services.common.plan_file import load_plan
 from services.common.settings import RUN_FILE
@@ -105,11 +106,22 @@ def run_up(home: Path, http_port: int, nats_port: int, demo: bool, host: str = "
         if demo:
             print_demo_logins()
         print("Nhấn Ctrl-C để dừng.", flush=True)
+        watch = (None if nats_server is None
+                 else WriteErrorWatch(nats_server.log_path, nats_server.store_dir))
+        ticks = 0
         while True:
             for child in children:
                 if child.poll() is not None:
                     log.error("service_exited", pid=child.pid, code=child.returncode)
                     return 1
+            ticks += 1
+            if watch is not None and nats_server is not None and ticks % 10 == 0 \
+                    and watch.check():
+                # A stream refuses writes since the disk filled; room is back: restart it.
+                log.warning("nats_restarting_after_write_error", port=nats_server.port)
+                nats_server.stop()
+                nats_server.start()
+                watch.restarted()
             time.sleep(0.2)
     except _Stop:
         return 0
