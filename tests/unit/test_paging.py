@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidInput
-from services.common.paging import encode_cursor, newest_first
+from services.common.paging import encode_cursor, in_key_order, newest_first
 
 
 def key(item: tuple[str, str]) -> tuple[str, str]:
@@ -60,4 +60,43 @@ def test_a_cursor_this_server_did_not_give_is_refused_naming_it(cursor):
 def test_a_limit_out_of_bounds_is_refused_naming_it(limit):
     with pytest.raises(InvalidInput) as refused:
         newest_first(ITEMS, key, limit)
+    assert refused.value.field == "limit"
+
+
+# --- in key order (oldest first): a list computed whole, kept sorted, read a page at a time -
+
+def walk_in_order(ordered: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    seen, cursor = [], None
+    while True:
+        page = in_key_order(ordered, ordered, limit, cursor)
+        seen += page.items
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
+def test_pages_in_key_order_walk_every_item_once():
+    assert walk_in_order(sorted(ITEMS), 10) == sorted(ITEMS)
+    first = in_key_order(sorted(ITEMS), sorted(ITEMS), 10)
+    assert len(first.items) == 10 and first.total == 25 and first.next_cursor
+    assert in_key_order([], [], 10).next_cursor is None
+
+
+def test_a_page_in_key_order_after_a_vanished_item_starts_at_the_next_one():
+    # Given the first page read
+    ordered = sorted(ITEMS)
+    first = in_key_order(ordered, ordered, 10)
+    # When its last item is gone before the next page (a late report arrived) and one is new
+    changed = sorted([*ordered[:9], *ordered[10:], ("2026-11-01", "id-0")])
+    second = in_key_order(changed, changed, 10, first.next_cursor)
+    # Then the next page starts right after where the first ended, skipping nothing
+    assert second.items == ordered[10:20]
+
+
+def test_a_page_in_key_order_refuses_a_foreign_cursor_and_a_bad_limit():
+    with pytest.raises(InvalidInput) as refused:
+        in_key_order(ITEMS, ITEMS, 10, "%%%")
+    assert refused.value.field == "cursor"
+    with pytest.raises(InvalidInput) as refused:
+        in_key_order(ITEMS, ITEMS, 0)
     assert refused.value.field == "limit"
