@@ -56,6 +56,22 @@ def check_limit(limit: object) -> int:
     return limit
 
 
+REPLY_BUDGET = 512 * 1024
+"""Bytes of items one page may carry: half NATS's 1 MB payload, whatever the items hold."""
+
+
+def within_budget(page: Page[T], key: Callable[[T], Key], weigh: Callable[[T], int],
+                  budget: int = REPLY_BUDGET) -> Page[T]:
+    """`page` cut where its items' weight passes `budget` (one item always stays), its cursor
+    then naming the last item kept: a page is bounded in bytes as well as in items."""
+    used = 0
+    for n, item in enumerate(page.items):
+        used += weigh(item)
+        if n and used > budget:
+            return Page(page.items[:n], encode_cursor(key(page.items[n - 1])), page.total)
+    return page
+
+
 def newest_first(items: Sequence[T], key: Callable[[T], Key], limit: object = None,
                  cursor: str | None = None) -> Page[T]:
     """One page of `items` in descending `key` order, after `cursor` (keys must be unique:

@@ -7,6 +7,7 @@ the network view, the ledger and the alert book never change under a reader.
 from __future__ import annotations
 
 import base64
+import json
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +37,7 @@ from domain.ladder import (
     worst,
 )
 from services.common.network_view import NetworkView
-from services.common.paging import Key, in_key_order, newest_first
+from services.common.paging import Key, in_key_order, newest_first, within_budget
 from services.notifier.book import AlertBook
 from services.notifier.dead_letter import DeadLetter, dead_letter_id
 from services.notifier.deadlines import Coverage, Due, missing, overdue, passed, reminding
@@ -316,7 +317,11 @@ class NotifierService:
         alerts = [a for a in self.book.addressed_to(_account(account_id))
                   if wanted == "all" or a.status == wanted]
         page = newest_first(alerts, _newest, limit, cursor)
-        return {"alerts": [describe(self.view, a, tz) for a in page.items],
+        described = {a.id: describe(self.view, a, tz) for a in page.items}
+        # An alert may carry twenty long hot spot titles: a page is cut by bytes too.
+        page = within_budget(page, _newest, lambda a: len(json.dumps(
+            described[a.id], ensure_ascii=False, default=str).encode()))
+        return {"alerts": [described[a.id] for a in page.items],
                 "next_cursor": page.next_cursor, "total": page.total}
 
     def acknowledge(self, account_id: str, raw_alert_id: str) -> dict[str, Any]:

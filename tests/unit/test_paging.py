@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidInput
-from services.common.paging import encode_cursor, in_key_order, newest_first
+from services.common.paging import encode_cursor, in_key_order, newest_first, within_budget
 
 
 def key(item: tuple[str, str]) -> tuple[str, str]:
@@ -100,3 +100,15 @@ def test_a_page_in_key_order_refuses_a_foreign_cursor_and_a_bad_limit():
     with pytest.raises(InvalidInput) as refused:
         in_key_order(ITEMS, ITEMS, 0)
     assert refused.value.field == "limit"
+
+
+def test_a_page_heavier_than_its_budget_is_cut_and_its_cursor_resumes_after_the_cut():
+    # Given a page of ten items that weigh 100 bytes each, and a budget of 350 bytes
+    page = newest_first(ITEMS, key, 10)
+    cut = within_budget(page, key, lambda _: 100, budget=350)
+    # Then three items are kept, and the next page starts right after the third
+    assert cut.items == page.items[:3] and cut.total == 25
+    assert newest_first(ITEMS, key, 10, cut.next_cursor).items[0] == page.items[3]
+    # And one item heavier than the whole budget still makes a page
+    assert within_budget(page, key, lambda _: 10_000, budget=350).items == page.items[:1]
+    assert within_budget(page, key, lambda _: 1, budget=350) == page
