@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
                               "running system.")
     _home_arg(nats_url)
 
+    status = sub.add_parser("status", help="the health of the running system",
+                            description="Each service of the running system: the intake's relay "
+                            "and store positions, each consumer's lag, failures, last error and "
+                            "dead letters. Exit 0 when all are ok, 1 otherwise.")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    _home_arg(status)
+
     from services.intake.audit.cli import add_audit_parser
 
     add_audit_parser(sub)
@@ -252,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_audit(args)
         if args.command == "nats-url":
             return _cmd_nats_url(args)
+        if args.command == "status":
+            from services.status import status_command
+
+            return status_command(resolve_home(args.home), args.json)
     except DomainError as err:
         print(f"{err.message_vi}\n{err.message}", file=sys.stderr)
         return EXIT_FAILED

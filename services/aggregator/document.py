@@ -15,6 +15,9 @@ from services.aggregator.network_index import NetworkIndex
 
 PER_SECTION = 10
 MISSING_SHOWN = 50
+# Characters of each quoted summary or section: the document quotes, the report holds it all;
+# with every list capped too, no document outgrows one NATS message (1 MB).
+EXCERPT_CHARS = 600
 # Headings of part II, in the brief's order; hot spots, difficulties and proposals have parts.
 SITUATION = ("socio_economic", "defence_security", "political_system", "resolutions",
              "life_and_mood", "relations", "opinions", "complaints", "sources")
@@ -78,11 +81,15 @@ def _source(network: NetworkIndex, e: Excerpt) -> str:
             f"({what})")
 
 
+def _excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1] + "…"
+
+
 def _sections(network: NetworkIndex, excerpts: list[Excerpt]) -> dict[str, dict[str, Any]]:
     found: dict[str, list[dict[str, str]]] = defaultdict(list)
     for e in excerpts:
         for key, text in e.sections.items():
-            found[key].append({"source": _source(network, e), "text": text,
+            found[key].append({"source": _source(network, e), "text": _excerpt(text),
                                "assessment": ASSESSMENTS.get(e.assessment, e.assessment)})
     return {key: {"heading": heading, "items": found[key][:PER_SECTION],
                   "more": max(0, len(found[key]) - PER_SECTION)}
@@ -103,7 +110,7 @@ def build(rollup: dict[str, Any], excerpts: list[Excerpt], network: NetworkIndex
     sections = _sections(network, excerpts)
     recipients = [f"{network.name('units', uid)} (để báo cáo);"
                   for uid in [unit.parent, *unit.copies_to] if uid]
-    summaries = [{"source": _source(network, e), "text": e.summary,
+    summaries = [{"source": _source(network, e), "text": _excerpt(e.summary),
                   "assessment": ASSESSMENTS.get(e.assessment, e.assessment)}
                  for e in excerpts if e.summary and e.assessment != "stable"][:PER_SECTION]
     return {

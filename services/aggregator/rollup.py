@@ -17,9 +17,14 @@ from services.aggregator.coverage import covered_terms, covered_where, placehold
 from services.aggregator.network_index import NetworkIndex
 from services.aggregator.schema import TALLY_FIELDS, stored_position
 
+# Every list of a rollup is capped, its exact size beside it, so that no reply outgrows one
+# NATS message (1 MB) however much was reported (tests/integration/test_bounded_replies.py).
 MISSING_LIMIT = 500
 HOT_SPOT_LIMIT = 200
 EXTRA_LIMIT = 200
+CHILDREN_LIMIT = 500
+COUNTS_LIMIT = 100  # count names are free text: past this many, the largest totals
+DESCRIPTION_EXCERPT = 300  # characters of a hot spot's description; the report has it all
 _SUMS = ", ".join(f"SUM({f})" for f in TALLY_FIELDS)
 # A report's own row, as the tally columns would count it (see tally.contribution).
 _DIRECT = ", ".join((
@@ -115,6 +120,13 @@ class _Query:
         received = sum(s["received"] for s in slots)
         missing, missing_count = await self._missing(slots)
         counts, counts_by_kind = await self._counts()
+        count_names = len(counts)
+        if count_names > COUNTS_LIMIT:
+            kept = set(sorted(counts, key=lambda name: (-counts[name], name))[:COUNTS_LIMIT])
+            counts = {k: v for k, v in counts.items() if k in kept}
+            counts_by_kind = {kind: {k: v for k, v in names.items() if k in kept}
+                              for kind, names in counts_by_kind.items()}
+        children = await self._children()
         urgent = sum(row["reports"] for (kind, _), row in by_slot.items() if kind == URGENT)
         return {
             "unit_id": self.unit.id,
@@ -143,12 +155,16 @@ class _Query:
             "urgent": urgent,
             "counts": counts,
             "counts_by_kind": counts_by_kind,
+            "count_names": count_names,
+            "counts_truncated": len(counts) < count_names,
             "assessment": _assessment(totals),
             "assessments": {name: totals[name] for name in reversed(_WORST)},
             "hot_spot_count": totals["hot_spots"],
             "hot_spots": await self._hot_spots(),
             "slots": [{k: v for k, v in s.items() if k != "_deadline"} for s in slots],
-            "children": await self._children(),
+            "children": children[:CHILDREN_LIMIT],
+            "children_count": len(children),
+            "children_truncated": len(children) > CHILDREN_LIMIT,
             "stream_seq": await stored_position(self.db),
         }
 
@@ -237,6 +253,10 @@ class _Query:
                 "category", "severity", "title", "description")
         spots = [dict(zip(keys, row, strict=True)) for row in rows]
         for spot in spots:
+            description = str(spot["description"] or "")
+            spot["description_truncated"] = len(description) > DESCRIPTION_EXCERPT
+            if spot["description_truncated"]:
+                spot["description"] = description[:DESCRIPTION_EXCERPT - 1] + "…"
             spot["area_name"] = self.network.name("areas", spot["area_id"])
             spot["cadre_name"] = self.network.name("cadres", spot["cadre_id"])
         return spots

@@ -154,6 +154,8 @@ class AckAlert:
 class Overdue:
     at: str  # ISO 8601 with offset
     account_id: str | None = None  # cut to what that account may see; None: everything
+    limit: int | None = None  # 1-500, default 100 (services/common/paging.py)
+    cursor: str | None = None  # next_cursor of the page before
 
 
 # -- replies --------------------------------------------------------------------------------
@@ -179,6 +181,15 @@ class OverdueRow(TypedDict):
     area_id: str | None
     unit_id: str | None
     deadline: str
+
+
+class OverduePage(TypedDict):
+    """One page in the order of deadline, kind, period, unit, area, cadre; ``next_cursor``
+    asks for the next one (None: the last). CONTRACT's plain list is every page's rows."""
+
+    overdue: list[OverdueRow]
+    next_cursor: str | None
+    total: int
 
 
 class RollupReply(TypedDict):
@@ -207,7 +218,7 @@ AGGREGATOR_HEALTH: Rpc[Empty, Health] = Rpc("aggregator.health", Empty)
 # The notifier (services/notifier/rpc.py); the intake has authenticated the account.
 ALERTS_LIST: Rpc[ListAlerts, Reply[Alerts]] = Rpc("alerts.list", ListAlerts)
 ALERTS_ACK: Rpc[AckAlert, Reply[dict[str, Any]]] = Rpc("alerts.ack", AckAlert)
-OVERDUE: Rpc[Overdue, Reply[list[OverdueRow]]] = Rpc("overdue", Overdue)
+OVERDUE: Rpc[Overdue, Reply[OverduePage]] = Rpc("overdue", Overdue)
 NOTIFIER_HEALTH: Rpc[Empty, Health] = Rpc("notifier.health", Empty)
 
 EVERY: tuple[Rpc[Any, Any], ...] = (AUTH_TOKEN, REPORTS_SUBMIT, REPORTS_GET, ROLLUPS_GET,

@@ -14,7 +14,7 @@ from services.common.contracts import (
     Empty,
     ListAlerts,
     Overdue,
-    OverdueRow,
+    OverduePage,
 )
 from services.common.rpc_client import RpcClient
 
@@ -38,8 +38,10 @@ class NotifierClient:
         reply = await self.rpc.call(contracts.ALERTS_ACK, AckAlert(str(account_id), alert_id))
         return reply["body"]
 
-    async def overdue(self, at: str, account_id: UUID | None = None) -> list[OverdueRow]:
-        request = Overdue(at, None if account_id is None else str(account_id))
+    async def overdue(self, at: str, account_id: UUID | None = None, limit: int | None = None,
+                      cursor: str | None = None) -> OverduePage:
+        """One page of what is overdue at `at` (``{"overdue", "next_cursor", "total"}``)."""
+        request = Overdue(at, None if account_id is None else str(account_id), limit, cursor)
         return (await self.rpc.call(contracts.OVERDUE, request))["body"]
 
     async def health(self) -> dict[str, Any]:

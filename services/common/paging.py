@@ -1,11 +1,12 @@
-"""Keyset pages of a list sorted newest first: an opaque cursor names the last item seen, so
-items inserted meanwhile never shift a later page (no offsets)."""
+"""Keyset pages of a sorted list (newest first, or in key order): an opaque cursor names the
+last item seen, so items inserted or removed meanwhile never shift a later page (no offsets)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -55,6 +56,22 @@ def check_limit(limit: object) -> int:
     return limit
 
 
+REPLY_BUDGET = 512 * 1024
+"""Bytes of items one page may carry: half NATS's 1 MB payload, whatever the items hold."""
+
+
+def within_budget(page: Page[T], key: Callable[[T], Key], weigh: Callable[[T], int],
+                  budget: int = REPLY_BUDGET) -> Page[T]:
+    """`page` cut where its items' weight passes `budget` (one item always stays), its cursor
+    then naming the last item kept: a page is bounded in bytes as well as in items."""
+    used = 0
+    for n, item in enumerate(page.items):
+        used += weigh(item)
+        if n and used > budget:
+            return Page(page.items[:n], encode_cursor(key(page.items[n - 1])), page.total)
+    return page
+
+
 def newest_first(items: Sequence[T], key: Callable[[T], Key], limit: object = None,
                  cursor: str | None = None) -> Page[T]:
     """One page of `items` in descending `key` order, after `cursor` (keys must be unique:
@@ -67,3 +84,14 @@ def newest_first(items: Sequence[T], key: Callable[[T], Key], limit: object = No
     chunk = ordered[:size]
     more = len(ordered) > size
     return Page(chunk, encode_cursor(key(chunk[-1])) if more and chunk else None, len(items))
+
+
+def in_key_order(ordered: Sequence[T], keys: Sequence[Key], limit: object = None,
+                 cursor: str | None = None) -> Page[T]:
+    """One page of `ordered`, which is sorted by `keys` ascending (unique, one per item), after
+    `cursor`: a binary search, so a long list kept sorted is read a page at a time cheaply."""
+    size = check_limit(limit)
+    start = bisect_right(keys, decode_cursor(cursor)) if cursor else 0
+    chunk = list(ordered[start:start + size])
+    more = start + size < len(ordered)
+    return Page(chunk, encode_cursor(keys[start + size - 1]) if more else None, len(ordered))

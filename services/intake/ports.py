@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.common.contracts import Alerts, OverdueRow, RollupReply
+from services.common.contracts import Alerts, OverduePage, RollupReply
 
 
 class Aggregator(Protocol):
@@ -31,7 +31,10 @@ class Notifier(Protocol):
         """Acknowledge one; raises a DomainError to refuse."""
         ...
 
-    async def overdue(self, at: str, account_id: UUID | None = None) -> list[OverdueRow]:
+    async def overdue(self, at: str, account_id: UUID | None = None, limit: int | None = None,
+                      cursor: str | None = None) -> OverduePage:
+        """One page of what is overdue at `at` that the account may see: ``{"overdue",
+        "next_cursor", "total"}``, in the order of deadline, kind, period, unit, area, cadre."""
         ...
 
     async def health(self) -> dict[str, Any]: ...

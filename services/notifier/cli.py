@@ -33,6 +33,7 @@ from services.notifier.settings import NotifierSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 RPC_TIMEOUT = 30.0
+PAGE = 500  # rows per request: the notifier's most
 
 
 # The network and the reports received, read from the home's event store without NATS.
@@ -88,19 +89,30 @@ async def _from_nats(url: str, at: datetime, settings: NotifierSettings) -> list
         raise Unreachable(str(exc)) from exc
     nc = await nats.connect(url, allow_reconnect=False, name="tinhhinh-cli")
     try:
-        request = contracts.OVERDUE.encode(contracts.Overdue(at.isoformat()))
         try:
-            reply = await nc.request(contracts.OVERDUE.subject, request, timeout=RPC_TIMEOUT)
+            return await _pages(nc, at)
         except nats.errors.NoRespondersError:
             return await _from_stream(nc, at, settings)
+    finally:
+        await nc.close()
+
+
+async def _pages(nc: Any, at: datetime) -> list[dict[str, Any]]:
+    """Every page of the notifier's answer, in its order (each reply stays under NATS's
+    payload limit however long the list is)."""
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        request = contracts.OVERDUE.encode(contracts.Overdue(at.isoformat(), None, PAGE, cursor))
+        reply = await nc.request(contracts.OVERDUE.subject, request, timeout=RPC_TIMEOUT)
         answer = json.loads(reply.data)
         refused = contracts.refusal_of(answer)
         if refused is not None:
             raise refused
-        rows: list[dict[str, Any]] = answer["body"]
-        return rows
-    finally:
-        await nc.close()
+        rows += answer["body"]["overdue"]
+        cursor = answer["body"]["next_cursor"]
+        if cursor is None:
+            return rows
 
 
 async def _from_stream(nc: Any, at: datetime,

@@ -18,7 +18,7 @@ from services.common.contracts import (
     Health,
     ListAlerts,
     Overdue,
-    OverdueRow,
+    OverduePage,
     Reply,
 )
 from services.common.rpc_server import answer
@@ -43,9 +43,10 @@ def build_router(service: NotifierService, call: Call,
         return {"status": 200, "body": await call(service.acknowledge, request.account_id,
                                                   request.alert_id)}
 
-    async def overdue(request: Overdue) -> Reply[list[OverdueRow]]:
-        return {"status": 200, "body": await call(service.overdue, parse_at(request.at),
-                                                  request.account_id)}
+    async def overdue(request: Overdue) -> Reply[OverduePage]:
+        return {"status": 200, "body": await call(service.overdue_page, parse_at(request.at),
+                                                  request.account_id, request.limit,
+                                                  request.cursor)}
 
     async def ready(_: Empty) -> Health:
         return {"status": 200, "body": health()}

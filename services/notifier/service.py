@@ -7,6 +7,7 @@ the network view, the ledger and the alert book never change under a reader.
 from __future__ import annotations
 
 import base64
+import json
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +37,7 @@ from domain.ladder import (
     worst,
 )
 from services.common.network_view import NetworkView
-from services.common.paging import newest_first
+from services.common.paging import Key, in_key_order, newest_first, within_budget
 from services.notifier.book import AlertBook
 from services.notifier.dead_letter import DeadLetter, dead_letter_id
 from services.notifier.deadlines import Coverage, Due, missing, overdue, passed, reminding
@@ -80,10 +81,14 @@ class NotifierService:
         self._coverage: Coverage | None = None
         self._swept: set[tuple[str, str]] = set()
         self._bad_policy: object = None
+        # The last overdue list asked for, sorted, for its next pages: ((at, account), rows, keys).
+        self._overdue_rows: tuple[tuple[datetime, str | None], list[dict[str, Any]],
+                                  list[Key]] | None = None
 
     # -- the event stream ----------------------------------------------------------------
     def remember(self, envelopes: list[dict[str, Any]]) -> None:
         """Rebuild state from envelopes already handled before a restart: no alerts."""
+        self._overdue_rows = None
         for envelope in envelopes:
             type_, data = str(envelope["type"]), envelope["data"]
             if self.view.apply(type_, envelope["aggregate_id"], data):
@@ -96,6 +101,7 @@ class NotifierService:
 
         Returns how many deliveries it queued.
         """
+        self._overdue_rows = None
         type_, data = str(envelope["type"]), envelope["data"]
         if remember and self.view.apply(type_, envelope["aggregate_id"], data):
             self._network_changed()
@@ -311,7 +317,11 @@ class NotifierService:
         alerts = [a for a in self.book.addressed_to(_account(account_id))
                   if wanted == "all" or a.status == wanted]
         page = newest_first(alerts, _newest, limit, cursor)
-        return {"alerts": [describe(self.view, a, tz) for a in page.items],
+        described = {a.id: describe(self.view, a, tz) for a in page.items}
+        # An alert may carry twenty long hot spot titles: a page is cut by bytes too.
+        page = within_budget(page, _newest, lambda a: len(json.dumps(
+            described[a.id], ensure_ascii=False, default=str).encode()))
+        return {"alerts": [described[a.id] for a in page.items],
                 "next_cursor": page.next_cursor, "total": page.total}
 
     def acknowledge(self, account_id: str, raw_alert_id: str) -> dict[str, Any]:
@@ -336,6 +346,19 @@ class NotifierService:
         if account_id is None:
             return rows
         return self.people.visible_rows(_account(account_id), rows, at)
+
+    def overdue_page(self, at: datetime, account_id: str | None = None, limit: object = None,
+                     cursor: str | None = None) -> dict[str, Any]:
+        """One page of `overdue`, in the order of deadline, kind, period, unit, area, cadre:
+        ``{"overdue", "next_cursor", "total"}``, so no answer grows with the network. The list
+        is computed once and kept until an event changes it, so walking it costs one sweep."""
+        wanted = (at, None if account_id is None else _account(account_id))
+        if self._overdue_rows is None or self._overdue_rows[0] != wanted:
+            rows = sorted(self.overdue(*wanted), key=_overdue_key)
+            self._overdue_rows = (wanted, rows, [_overdue_key(r) for r in rows])
+        _, rows, keys = self._overdue_rows
+        page = in_key_order(rows, keys, limit, cursor)
+        return {"overdue": page.items, "next_cursor": page.next_cursor, "total": page.total}
 
     # -- the outbox ------------------------------------------------------------------------
     def outbox(self, channel: str) -> list[Delivery]:
@@ -406,3 +429,9 @@ def _newest(alert: Alert) -> tuple[str, str, str]:
     (unique, so a page's cursor names exactly one alert)."""
     return ((alert.escalated_at or alert.raised_at).astimezone(UTC).isoformat(),
             alert.raised_at.astimezone(UTC).isoformat(), str(alert.id))
+
+
+def _overdue_key(row: dict[str, Any]) -> Key:
+    """Unique per row: a (cadre, area) or a unit owes a kind's period once."""
+    return (str(row["deadline"]), str(row["kind"]), str(row["period"]), row["unit_id"] or "",
+            row["area_id"] or "", row["cadre_id"] or "")

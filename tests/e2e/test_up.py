@@ -270,3 +270,44 @@ def test_ctrl_c_stops_every_service_cleanly(up: Up):
     # And the report is there after a restart, once
     up.start()
     assert stream_report_ids(up.nats_url) == [sent.json()["report_id"]]
+
+
+def test_status_shows_each_service_and_fails_when_one_is_gone(up: Up):
+    # Given no system running in the home, status says so
+    assert up.cli("status").returncode == 1
+    # Given the whole system up
+    up.start()
+    # When the operator asks for its status
+    table = up.cli("status")
+    report = json.loads(up.cli("status", "--json").stdout)
+    # Then every service is ok, with its progress, failures and dead letters shown
+    assert table.returncode == 0, table.stdout + table.stderr
+    for name in ("intake", "aggregator", "notifier"):
+        assert name in table.stdout and report[name]["status"] == "ok"
+    for name in ("aggregator", "notifier"):
+        assert {"lag", "failures", "dead_letters", "last_error"} <= set(report[name])
+    assert report["intake"]["relay_position"] == report["intake"]["store_position"]
+    # When the aggregator stops answering, status exits 1 and names it unreachable
+    [aggregator] = _pids(f"services.aggregator --home {up.home}")
+    os.kill(aggregator, signal.SIGSTOP)
+    try:
+        gone = up.cli("status", "--json")
+    finally:
+        os.kill(aggregator, signal.SIGCONT)
+    assert gone.returncode == 1
+    assert json.loads(gone.stdout)["aggregator"]["status"] == "unreachable"
+    assert up.stop() == 0
+
+
+def _pids(command_line: str) -> list[int]:
+    """The processes whose command line contains `command_line`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                args = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if command_line in args:
+                found.append(int(proc.name))
+    return found

@@ -74,8 +74,9 @@ class FakeNotifier:
         self.acked.append((account_id, alert_id))
         return {"alert_id": alert_id, "status": "acknowledged"}
 
-    async def overdue(self, at: str, account_id: UUID | None = None) -> list[dict[str, Any]]:
-        return []
+    async def overdue(self, at: str, account_id: UUID | None = None, limit: int | None = None,
+                      cursor: str | None = None) -> dict[str, Any]:
+        return {"overdue": [], "next_cursor": None, "total": 0}
 
     async def health(self) -> dict[str, Any]:
         return {"status": "ok"}

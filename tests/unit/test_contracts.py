@@ -123,6 +123,8 @@ def test_optional_fields_may_be_left_out_or_null() -> None:
     assert contracts.ROLLUPS_GET.decode(b'{"unit_id": "u", "period": "p"}').format == "json"
     page = contracts.ALERTS_LIST.decode(b'{"account_id": "a", "limit": 20, "cursor": "c"}')
     assert (page.limit, page.cursor) == (20, "c")
+    overdue = contracts.OVERDUE.decode(b'{"at": "t", "limit": 500, "cursor": "c"}')
+    assert (overdue.limit, overdue.cursor) == (500, "c")
 
 
 @pytest.mark.parametrize(("rpc", "request_"), [
@@ -131,6 +133,8 @@ def test_optional_fields_may_be_left_out_or_null() -> None:
     (contracts.ALERTS_LIST, {"account_id": "a", "limit": True}),
     (contracts.ALERTS_LIST, {"account_id": "a", "cursor": 3}),
     (contracts.OVERDUE, {"at": "t", "account_id": ["a"]}),
+    (contracts.OVERDUE, {"at": "t", "limit": "500"}),
+    (contracts.OVERDUE, {"at": "t", "cursor": 1}),
     (contracts.ROLLUPS_GET, {"unit_id": "u", "period": "p", "format": None}),
 ])
 def test_an_optional_field_of_the_wrong_type_is_refused_by_name(

@@ -407,3 +407,54 @@ def test_a_units_own_report_is_overdue_owed_by_the_unit_and_no_cadre(clock: Fixe
     assert {r["unit_id"] for r in leader if r["cadre_id"] is None} == {"ccb-ho"}
     cadre = service.overdue(datetime(2026, 11, 26, 14, 0, tzinfo=VN), uid("cb.ho.dongcoi"))
     assert cadre and all(r["cadre_id"] == "cb-ho-dong-coi" for r in cadre)
+
+
+def overdue_key(row: dict[str, Any]) -> tuple[str, ...]:
+    return (row["deadline"], row["kind"], row["period"], row["unit_id"] or "",
+            row["area_id"] or "", row["cadre_id"] or "")
+
+
+def test_overdue_comes_in_bounded_pages_in_deadline_order_each_row_once(
+        clock: FixedClock):
+    # Given the demo network where nobody has reported for weeks, four kinds expected
+    service = notifier(clock, kinds=("weekly", "monthly", "quarterly", "semiannual"))
+    at = THURSDAY_1400 + timedelta(hours=1)
+    whole = service.overdue(at)
+    assert len(whole) > 7
+    # When the list is read three rows at a time
+    pages, cursor = [], None
+    while True:
+        page = service.overdue_page(at, None, 3, cursor)
+        pages.append(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # Then every page holds at most three rows, the total on each, every row exactly once,
+    # in the order of deadline, kind, period, unit, area, cadre
+    rows = [r for p in pages for r in p["overdue"]]
+    assert all(len(p["overdue"]) <= 3 for p in pages)
+    assert {p["total"] for p in pages} == {len(whole)}
+    assert rows == sorted(whole, key=overdue_key)
+
+
+def test_a_report_arriving_between_overdue_pages_shifts_nothing_else(quiet: NotifierService,
+                                                                     clock: FixedClock):
+    # Given the first page of what is overdue on Thursday afternoon
+    at = THURSDAY_1400 + timedelta(hours=1)
+    first = quiet.overdue_page(at, None, 2)
+    rest_before = quiet.overdue_page(at, None, 500, first["next_cursor"])["overdue"]
+    assert rest_before, "the demo leaves more than two rows overdue"
+    # When the cadre of the first cadre's row still to come reports (late) before the next page
+    late = next(row for row in rest_before if row["cadre_id"] is not None)
+    clock.set(at)
+    quiet.apply(report(late["cadre_id"], late["area_id"], at, period=late["period"]))
+    # Then the next page is the rest without that row: nothing repeated, nothing skipped
+    second = quiet.overdue_page(at, None, 500, first["next_cursor"])
+    assert second["overdue"] == [row for row in rest_before if row != late]
+
+
+def test_overdue_pages_are_cut_to_what_the_account_may_see(quiet: NotifierService):
+    at = THURSDAY_1400 + timedelta(hours=1)
+    page = quiet.overdue_page(at, uid("ld.ch.ho.dongcoi"), 500)
+    assert page["overdue"] == quiet.overdue(at, uid("ld.ch.ho.dongcoi"))
+    assert {r["area_id"] for r in page["overdue"]} == {"ho-dong-coi"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InvalidInput
-from services.common.paging import encode_cursor, newest_first
+from services.common.paging import encode_cursor, in_key_order, newest_first, within_budget
 
 
 def key(item: tuple[str, str]) -> tuple[str, str]:
@@ -61,3 +61,54 @@ def test_a_limit_out_of_bounds_is_refused_naming_it(limit):
     with pytest.raises(InvalidInput) as refused:
         newest_first(ITEMS, key, limit)
     assert refused.value.field == "limit"
+
+
+# --- in key order (oldest first): a list computed whole, kept sorted, read a page at a time -
+
+def walk_in_order(ordered: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    seen, cursor = [], None
+    while True:
+        page = in_key_order(ordered, ordered, limit, cursor)
+        seen += page.items
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
+def test_pages_in_key_order_walk_every_item_once():
+    assert walk_in_order(sorted(ITEMS), 10) == sorted(ITEMS)
+    first = in_key_order(sorted(ITEMS), sorted(ITEMS), 10)
+    assert len(first.items) == 10 and first.total == 25 and first.next_cursor
+    assert in_key_order([], [], 10).next_cursor is None
+
+
+def test_a_page_in_key_order_after_a_vanished_item_starts_at_the_next_one():
+    # Given the first page read
+    ordered = sorted(ITEMS)
+    first = in_key_order(ordered, ordered, 10)
+    # When its last item is gone before the next page (a late report arrived) and one is new
+    changed = sorted([*ordered[:9], *ordered[10:], ("2026-11-01", "id-0")])
+    second = in_key_order(changed, changed, 10, first.next_cursor)
+    # Then the next page starts right after where the first ended, skipping nothing
+    assert second.items == ordered[10:20]
+
+
+def test_a_page_in_key_order_refuses_a_foreign_cursor_and_a_bad_limit():
+    with pytest.raises(InvalidInput) as refused:
+        in_key_order(ITEMS, ITEMS, 10, "%%%")
+    assert refused.value.field == "cursor"
+    with pytest.raises(InvalidInput) as refused:
+        in_key_order(ITEMS, ITEMS, 0)
+    assert refused.value.field == "limit"
+
+
+def test_a_page_heavier_than_its_budget_is_cut_and_its_cursor_resumes_after_the_cut():
+    # Given a page of ten items that weigh 100 bytes each, and a budget of 350 bytes
+    page = newest_first(ITEMS, key, 10)
+    cut = within_budget(page, key, lambda _: 100, budget=350)
+    # Then three items are kept, and the next page starts right after the third
+    assert cut.items == page.items[:3] and cut.total == 25
+    assert newest_first(ITEMS, key, 10, cut.next_cursor).items[0] == page.items[3]
+    # And one item heavier than the whole budget still makes a page
+    assert within_budget(page, key, lambda _: 10_000, budget=350).items == page.items[:1]
+    assert within_budget(page, key, lambda _: 1, budget=350) == page
