@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -164,6 +164,10 @@ class Schedule:
     periodic_due_time: time | None = None
     month_start_day: int = 1
     timezone: str = "Asia/Ho_Chi_Minh"
+    # Deadlines already worked out, by (kind, period): a catch-up asks for the same few
+    # thousands of times. Not part of the value (compare, hash and repr leave it out).
+    _deadlines: dict[tuple[str, Period], datetime] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         if not (_is_whole(self.weekly_due_weekday) and 0 <= self.weekly_due_weekday <= 6):
@@ -292,6 +296,12 @@ class Schedule:
 
     def deadline(self, kind: str, period: Period) -> datetime:
         """When a report of this kind for this period is due, as an aware UTC datetime."""
+        known = self._deadlines.get((kind, period))
+        if known is None:
+            known = self._deadlines[(kind, period)] = self._deadline(kind, period)
+        return known
+
+    def _deadline(self, kind: str, period: Period) -> datetime:
         cadence = self._checked(kind, period)
         if cadence is None:
             raise InvalidInput(

@@ -9,11 +9,11 @@ envelope checks alone, so a new event type never stops an older consumer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 import orjson
 
@@ -73,12 +73,13 @@ def _count(value: object) -> bool:
     return type(value) is int and value >= 1
 
 
+# The form `str(UUID(...))` gives: a regular expression is a fifth of the cost of UUID(),
+# and decoding is much of a catch-up.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _uuid(value: object) -> bool:
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return isinstance(value, str)
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
 def _instant(value: object) -> bool:

@@ -228,13 +228,10 @@ async def test_a_lost_ack_brings_the_message_back_and_it_is_counted_once(system:
         await runtime.stop()
 
 
-async def test_a_failed_transaction_rolls_back_and_is_applied_on_retry(
-    system: System, aggregator: Runtime,
-):
-    await caught_up(system, aggregator)
-    path = aggregator.path
-    # Given a write that fails inside the transaction, after some of its rows
-    with sqlite3.connect(path) as db:
+async def fail_writing_a_hot_spot(system: System, aggregator: Runtime) -> None:
+    """A report with a hot spot whose batch fails inside the transaction (an injected SQLite
+    trigger, until `DROP TRIGGER fail_hot_spots`), once the consumer has failed on it."""
+    with sqlite3.connect(aggregator.path) as db:
         db.execute("CREATE TRIGGER fail_hot_spots BEFORE INSERT ON hot_spots "
                    "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
     consumer = aggregator.consumer
@@ -245,6 +242,15 @@ async def test_a_failed_transaction_rolls_back_and_is_applied_on_retry(
     async def failed() -> bool:
         return consumer.failures >= 1
     await eventually(failed)
+
+
+async def test_a_failed_transaction_rolls_back_and_is_applied_on_retry(
+    system: System, aggregator: Runtime,
+):
+    await caught_up(system, aggregator)
+    path = aggregator.path
+    # Given a write that fails inside the transaction, after some of its rows
+    await fail_writing_a_hot_spot(system, aggregator)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM reports").fetchone() == (0,)
         # When the cause goes away
@@ -262,17 +268,7 @@ async def test_a_batch_failing_for_over_a_minute_turns_healthz_503_naming_the_co
     system.runtime.settings = replace(system.runtime.settings, required_services=("aggregator",))
     assert (await system.client.get("/healthz")).status_code == 200
     # Given a batch whose write fails every time
-    with sqlite3.connect(aggregator.path) as db:
-        db.execute("CREATE TRIGGER fail_hot_spots BEFORE INSERT ON hot_spots "
-                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
-    consumer = aggregator.consumer
-    assert consumer is not None
-    await submit(system, DONG_COI, "w48-a", hot_spots=[
-        {"category": "land", "severity": "low", "title": "Tranh chấp nhỏ"}])
-
-    async def failed() -> bool:
-        return consumer.failures >= 1
-    await eventually(failed)
+    await fail_writing_a_hot_spot(system, aggregator)
     # When the clock passes a minute of failing on it
     system.clock.set(system.clock.now() + timedelta(seconds=61))
     # Then /healthz is 503 and names the stuck consumer and its last error

@@ -3,10 +3,7 @@ naming the store, and recovery without a restart once space returns."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from eventsourcing.persistence import OperationalError
 
 from services.common.natsd import EmbeddedNats
 from tests.integration.conftest import System, running_system
+from tests.integration.small_disk import fill, small_tmpfs
 
 pytestmark = pytest.mark.integration
 
@@ -29,40 +27,11 @@ def weekly(period: str) -> dict[str, object]:
 
 @pytest.fixture
 def small_home(tmp_path: Path, loaded_store_file: Path) -> Iterator[Path]:
-    """A home on a tmpfs of its own, a few MiB larger than the loaded store: a disk that
-    can really fill up. Mounting needs root (as CI and the development machines run)."""
-    target = tmp_path / "small"
-    target.mkdir()
+    """A home a few MiB larger than the loaded store."""
     size = loaded_store_file.stat().st_size + 3 * 1024 * 1024
-    mount, umount = shutil.which("mount"), shutil.which("umount")
-    if os.geteuid() != 0 or mount is None or umount is None:
-        pytest.skip("mounting a small tmpfs needs root and mount(8)")
-    mounted = subprocess.run([mount, "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
-                              str(target)], capture_output=True, text=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"no small filesystem can be mounted here: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "small", size) as target:
         (target / "events.sqlite").write_bytes(loaded_store_file.read_bytes())
         yield target
-    finally:
-        subprocess.run([umount, "-l", str(target)], check=False)
-
-
-def fill(directory: Path) -> Path:
-    """Take every free byte of the filesystem under `directory` (unbuffered writes, so no
-    flush on close can fail)."""
-    filler = directory / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for chunk in (65536, 4096, 1):
-            try:
-                while os.write(fd, b"\0" * chunk):
-                    pass
-            except OSError:
-                continue
-    finally:
-        os.close(fd)
-    return filler
 
 
 async def test_a_full_disk_refuses_clearly_and_recovers_without_a_restart(

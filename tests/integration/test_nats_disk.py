@@ -4,9 +4,6 @@ back, and what the stream held before is still there."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,40 +14,15 @@ import pytest
 from services.common.nats_watch import WriteErrorWatch
 from services.common.natsd import EmbeddedNats, free_port
 from services.common.streams import EVENTS_STREAM, declare_streams
+from tests.integration.small_disk import fill, small_tmpfs
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def small_home(tmp_path: Path) -> Iterator[Path]:
-    target = tmp_path / "small"
-    target.mkdir()
-    mount, umount = shutil.which("mount"), shutil.which("umount")
-    if os.geteuid() != 0 or mount is None or umount is None:
-        pytest.skip("mounting a small tmpfs needs root and mount(8)")
-    mounted = subprocess.run([mount, "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(target)],
-                             capture_output=True, text=True, check=False)
-    if mounted.returncode != 0:
-        pytest.skip(f"no small filesystem can be mounted here: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "small", 24 * 1024 * 1024) as target:
         yield target
-    finally:
-        subprocess.run([umount, "-l", str(target)], check=False)
-
-
-def fill(directory: Path) -> Path:
-    filler = directory / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for chunk in (65536, 4096, 1):
-            try:
-                while os.write(fd, b"\0" * chunk):
-                    pass
-            except OSError:
-                continue
-    finally:
-        os.close(fd)
-    return filler
 
 
 async def publish(url: str, n: int, payload: bytes = b"x" * 2000) -> int:
