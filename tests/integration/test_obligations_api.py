@@ -52,12 +52,17 @@ def thursday(hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, 26, hour, minute, tzinfo=VN)
 
 
-@pytest.fixture
-async def system(home: Path, nats_server: EmbeddedNats) -> AsyncIterator[System]:
+def oblige(home: Path, obligations: str) -> None:
+    """Load the two-level plan again with these obligations, as `tinhhinh network load`."""
     store = open_store(home)
-    plan = parse_plan(TWO_LEVEL.read_text(encoding="utf-8") + OBLIGATIONS)
+    plan = parse_plan(TWO_LEVEL.read_text(encoding="utf-8") + obligations)
     apply_plan(store, Directory(store), plan, FixedClock(THURSDAY_MORNING))
     store.close()
+
+
+@pytest.fixture
+async def system(home: Path, nats_server: EmbeddedNats) -> AsyncIterator[System]:
+    oblige(home, OBLIGATIONS)
     async with running_system(home, nats_server.url) as running:
         yield running
 
