@@ -1,7 +1,8 @@
 """Which (cadre, area) pairs owe a report: the assignments active at its deadline.
 
-One rule for the aggregator's completeness, the notifier's overdue sweep and the web's
-pages (docs/aggregator.md, "Expected reports"): half-open, so an assignment that starts
+One rule for the aggregator's completeness and the notifier's overdue sweep, as the
+obligation engine's `OrgChart.active_at` applies it for the web and the API
+(docs/aggregator.md, "Expected reports"): half-open, so an assignment that starts
 at the deadline owes the report and one that ends at it does not. Services pass in the
 assignments they hold; the rule needs only each one's span.
 """
@@ -13,8 +14,6 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from domain.assignment import covers
-from domain.periods import Period
-from domain.schedule import Schedule
 
 
 class Span(Protocol):
@@ -31,8 +30,3 @@ def expected_at(deadline: datetime, assignments: Iterable[S]) -> list[S]:
     """The assignments that owe a report due at `deadline`."""
     return [a for a in assignments if covers(a.valid_from, a.valid_until, deadline)]
 
-
-def expected(schedule: Schedule, kind: str, period: Period, assignments: Iterable[S]) -> list[S]:
-    """The assignments that owe the report of this kind for this period (not urgent ones:
-    an urgent report has no deadline, and the schedule refuses it)."""
-    return expected_at(schedule.deadline(kind, period), assignments)

@@ -163,6 +163,16 @@ class ObligationEngine:
             grouped.setdefault(id(obligation), (obligation, set()))[1].add(area_id)
         return [(o, frozenset(areas)) for o, areas in grouped.values()]
 
+    def cadre_deadline(self, kind: str, period: Period, area_id: str) -> datetime | None:
+        """When the cadres of this area owe this kind for this period; None if they owe none
+        (no obligation reaches the area, an urgent kind, or no date for the period)."""
+        obligation = self._areas.get(kind, {}).get(area_id)
+        return None if obligation is None else obligation.deadline(period, self.schedule)
+
+    def for_cadre(self, cadre_id: str) -> ObligationEngine:
+        """The same engine over one cadre's assignments: what that cadre owes, cheaply."""
+        return self.with_assignments(a for a in self.chart.assignments if a.cadre_id == cadre_id)
+
     def kinds_for_unit(self, unit_id: str) -> frozenset[str]:
         """The kinds a unit owes as its own report, if it has anyone to send it to."""
         if not self.chart.recipients(unit_id):

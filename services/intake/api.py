@@ -309,6 +309,15 @@ def create_app(runtime: Runtime) -> FastAPI:
         return StreamingResponse(overdue_list(notifier, at, account.id, first),
                                  media_type="application/json")
 
+    @app.get("/api/v1/obligations")
+    async def list_obligations(authorization: Auth = None, unit_id: str | None = None,
+                               period: str | None = None, at: str | None = None,
+                               limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
+        # Scoped as the overdue list: a cadre their own items, a leader their unit's scope.
+        account = await caller(authorization)
+        return JSONResponse(await run_in_threadpool(runtime.obligations.owed, account, unit_id,
+                                                    period, at, limit, cursor))
+
     @app.get("/api/v1/units/{unit_id}/rollups/{period}", response_model=None)
     async def get_rollup(request: Request, unit_id: str, period: str,
                          authorization: Auth = None, format: str | None = None) -> Response:

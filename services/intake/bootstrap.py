@@ -30,6 +30,7 @@ from services.intake.audit.database import database_path
 from services.intake.audit.status import AuditStatus
 from services.intake.cases import CaseService
 from services.intake.directory import Directory
+from services.intake.obligations import Obligations
 from services.intake.password_change import PasswordChange
 from services.intake.ports import Aggregator, AuditCheck, Notifier
 from services.intake.publication import Publication
@@ -55,6 +56,7 @@ class Runtime:
     directory: Directory
     service: IntakeService
     cases: CaseService
+    obligations: Obligations
     administration: Administration
     password_change: PasswordChange
     sessions: SessionStore
@@ -170,6 +172,7 @@ def bootstrap(
         settings=settings, clock=clock, store=store, directory=directory,
         service=IntakeService(store, directory, tokens, clock, cases, limiter),
         cases=cases,
+        obligations=Obligations(directory, clock),
         administration=Administration(store, directory, clock),
         password_change=PasswordChange(store, directory, limiter),
         sessions=SessionStore(settings.home / SESSIONS_FILE, clock),

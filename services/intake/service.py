@@ -147,12 +147,13 @@ class IntakeService:
                             f"You are not assigned to area {submission.area_id} at this time",
                             "Đồng chí không được phân công phụ trách địa bàn này vào thời điểm "
                             "hiện tại", "area_id")
-        schedule = self.directory.schedule()
         deadline = None
-        on_time = True
         if submission.period is not None:
-            deadline = schedule.deadline(submission.kind, submission.period)
-            on_time = schedule.is_on_time(submission.kind, submission.period, now)
+            # The area's governing obligation sets it; a kind its cadres do not owe has none,
+            # so such a report (the aggregator's "extra") is never late.
+            deadline = self.directory.view.engine().cadre_deadline(
+                submission.kind, submission.period, submission.area_id)
+        on_time = deadline is None or now < deadline
         unit_id = self.directory.unit_for_area(submission.area_id)
         for _attempt in range(_SAVE_ATTEMPTS):
             # New case numbers are taken one writer at a time (CaseService.numbering).

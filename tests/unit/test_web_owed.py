@@ -131,3 +131,68 @@ def test_the_units_table_expects_the_pairs_assigned_at_the_deadline(runtime: Any
     [row] = table.rows
     assert (row.expected, row.received) == (1, 0)
     assert row.missing == ["Nguyễn Văn Một (Khu phố Hai)"]
+
+
+def owing(obligations: str) -> Any:
+    """A runtime over PLAN with these obligations instead of its schedule's."""
+    store = Store(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    directory = Directory(store)
+    apply_plan(store, directory, parse_plan(PLAN + obligations), FixedClock(TUESDAY))
+    directory.refresh()
+    return SimpleNamespace(directory=directory,
+                           service=SimpleNamespace(list_reports=lambda *args, **kwargs: []))
+
+
+FRIDAY_MORNING = """
+[[obligations]]
+kinds = ["weekly"]
+owner = "cadre"
+due = "friday 09:00"
+
+[[obligations]]
+kinds = ["urgent"]
+owner = "cadre"
+"""
+
+URGENT_ONLY = """
+[[obligations]]
+kinds = ["urgent"]
+owner = "cadre"
+"""
+
+
+@pytest.fixture
+def no_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(network_plan, "hash_password", lambda p: f"fake${p}")
+
+
+@pytest.mark.usefixtures("no_hashing")
+def test_the_cadres_deadline_is_the_one_their_areas_obligation_sets():
+    # Given the plan's cadres owe the weekly report on Friday at 09:00
+    runtime = owing(FRIDAY_MORNING)
+
+    # When the cadre opens their page on Tuesday
+    week = cadre_week(runtime, account(runtime, "cb.1"), TUESDAY)
+
+    # Then the countdown runs to Friday 09:00, and both forms are offered for the area
+    assert week.deadline == week.target == datetime(2026, 11, 27, 9, 0, tzinfo=VN)
+    assert [(a.area_id, sorted(a.kinds)) for a in week.areas] == [
+        ("p1-k2", ["urgent", "weekly"])]
+    # and the missed weeks fell due on their Fridays
+    assert {m.deadline.astimezone(VN).weekday() for m in week.missing} == {4}
+
+
+@pytest.mark.usefixtures("no_hashing")
+def test_a_cadre_who_owes_no_weekly_report_is_offered_the_urgent_one_only():
+    # Given the plan's cadres owe urgent reports only
+    runtime = owing(URGENT_ONLY)
+
+    # When the cadre opens their page on Tuesday
+    week = cadre_week(runtime, account(runtime, "cb.1"), TUESDAY)
+
+    # Then no weekly deadline, nothing missed, and the area held now offers the urgent form
+    assert (week.deadline, week.target, week.missing) == (None, None, [])
+    assert [(a.area_id, sorted(a.kinds)) for a in week.areas] == [("p1-k1", ["urgent"])]
+    # and the unit's table expects no weekly report of anyone
+    [row] = unit_week(runtime, account(runtime, "ld.p1"), "hoi-p1", W48).rows
+    assert (row.expected, row.missing) == (0, [])

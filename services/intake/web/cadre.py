@@ -20,7 +20,8 @@ def router(site: Site) -> APIRouter:
         now = site.runtime.clock.now()
         week = await run_in_threadpool(cadre_week, site.runtime, viewer.account, now)
         return site.page(request, viewer, "cadre_home.html.j2", week=week,
-                         countdown=countdown_vi(week.target - now), when_vi=when_vi,
+                         countdown=None if week.target is None
+                         else countdown_vi(week.target - now), when_vi=when_vi,
                          server_now=now.isoformat(), assessments=ASSESSMENTS,
                          sent_ok=request.query_params.get("da_gui"))
 

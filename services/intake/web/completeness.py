@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from domain.expectation import expected
+from domain.obligations import OwnerType
 from domain.periods import Period, ReportKind
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
@@ -35,12 +36,14 @@ class UnitWeek:
     rows: list[UnitRow]
     reports: list[dict[str, Any]]
     truncated: bool
+    deadline: datetime | None = None  # the earliest of the week's weekly items counted
 
 
 def unit_week(runtime: Runtime, account: AccountView, unit_id: str,
               period: Period) -> UnitWeek:
     """Read in a worker thread; a report counts for the (cadre, area) pair that sent it.
-    The pairs expected are those assigned at the week's deadline, as the aggregator counts."""
+    The pairs expected are the cadres' weekly items of the one obligation engine (those
+    assigned at their area's deadline), as the aggregator counts."""
     directory = runtime.directory
     directory.refresh()
     view = directory.view
@@ -51,22 +54,25 @@ def unit_week(runtime: Runtime, account: AccountView, unit_id: str,
         sent.setdefault((report["cadre_id"], report["area_id"]), report)
     children = view.unit_children().get(unit_id) or [unit_id]
     rows = []
-    active = expected(directory.schedule(), ReportKind.WEEKLY, period, view.assignments.values())
+    owed = sorted((i.area_id or "", i.owner.id, i.deadline) for i in view.engine().owed(
+        period, [ReportKind.WEEKLY], OwnerType.CADRE))
+    dues: list[datetime] = []
     for child in children:
         unit = view.units.get(child)
         areas = view.subtree_areas(child)
         row = UnitRow(child, child if unit is None else unit.name)
-        for assignment in sorted(active, key=lambda a: (a.area_id, a.cadre_id)):
-            if assignment.area_id not in areas:
+        for area_id, cadre_id, due in owed:
+            if area_id not in areas:
                 continue
+            dues.append(due)
             row.expected += 1
-            found = sent.get((assignment.cadre_id, assignment.area_id))
+            found = sent.get((cadre_id, area_id))
             if found is None:
-                cadre = view.cadres.get(assignment.cadre_id)
-                row.missing.append(f"{assignment.cadre_id if cadre is None else cadre.name} "
-                                   f"({area_name(runtime, assignment.area_id)})")
+                cadre = view.cadres.get(cadre_id)
+                row.missing.append(f"{cadre_id if cadre is None else cadre.name} "
+                                   f"({area_name(runtime, area_id)})")
             else:
                 row.received += 1
                 row.on_time += bool(found["on_time"])
         rows.append(row)
-    return UnitWeek(rows, reports[:50], len(reports) >= MAX_REPORTS)
+    return UnitWeek(rows, reports[:50], len(reports) >= MAX_REPORTS, min(dues, default=None))

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.clock import VN
-from domain.expectation import expected
-from domain.network_records import AssignmentRecord
+from domain.obligation_engine import ObligationEngine, OwedItem, Owner, Receipt, Status
+from domain.obligations import OwnerType
 from domain.periods import Cadence, Period, ReportKind
 from domain.schedule import Schedule
 from services.intake.bootstrap import Runtime
@@ -16,6 +16,7 @@ from services.intake.directory import AccountView
 
 WEEKDAYS_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 LOOK_BACK_WEEKS = 4
+WEB_KINDS = frozenset({"weekly", "urgent"})  # the kinds the web has forms for
 
 
 def when_vi(at: datetime) -> str:
@@ -43,11 +44,17 @@ def countdown_vi(delta: timedelta) -> str:
 
 @dataclass(frozen=True)
 class AreaWeek:
-    """One assigned area and this week's weekly report for it, if sent."""
+    """One area the cadre reports on, the kinds its cadres owe that the web offers, and this
+    week's weekly report for it, if sent."""
 
     area_id: str
     name: str
     report: dict[str, Any] | None
+    kinds: frozenset[str] = WEB_KINDS
+
+    @property
+    def owes_weekly(self) -> bool:
+        return ReportKind.WEEKLY in self.kinds
 
 
 @dataclass(frozen=True)
@@ -63,18 +70,20 @@ class Missing:
 
 @dataclass(frozen=True)
 class CadreWeek:
+    """This week for one cadre; no deadline nor target when they owe no weekly report."""
+
     period: Period
     label: str
-    deadline: datetime
-    target: datetime
-    target_label: str
+    deadline: datetime | None
+    target: datetime | None
+    target_label: str | None
     areas: list[AreaWeek]
     sent: list[dict[str, Any]]
     missing: list[Missing]
 
     @property
     def all_sent(self) -> bool:
-        return all(a.report is not None for a in self.areas)
+        return all(a.report is not None for a in self.areas if a.owes_weekly)
 
 
 def area_name(runtime: Runtime, area_id: str) -> str:
@@ -82,38 +91,58 @@ def area_name(runtime: Runtime, area_id: str) -> str:
     return (area.name if area is not None else "") or area_id
 
 
-def owed_areas(schedule: Schedule, week: Period, held: list[AssignmentRecord]) -> list[str]:
-    """The areas whose weekly report the cadre owes for `week`: those held at its deadline."""
-    return sorted({a.area_id for a in expected(schedule, ReportKind.WEEKLY, week, held)})
+def weekly_owed(engine: ObligationEngine, week: Period) -> list[OwedItem]:
+    """The cadre's weekly items for `week` (`engine` is `for_cadre`): the areas they hold at
+    the deadline their areas' obligation sets."""
+    return engine.owed(week, [ReportKind.WEEKLY], OwnerType.CADRE)
+
+
+def _receipts(cadre_id: str, reports: list[dict[str, Any]]) -> list[Receipt]:
+    return [Receipt(ReportKind.WEEKLY, Period.parse(r["period"]), Owner(OwnerType.CADRE, cadre_id),
+                    r["area_id"], datetime.fromisoformat(r["submitted_at"]))
+            for r in reports if r["kind"] == ReportKind.WEEKLY and r.get("period")]
+
+
+def _due(items: list[OwedItem]) -> datetime | None:
+    return min((i.deadline for i in items), default=None)
 
 
 def cadre_week(runtime: Runtime, account: AccountView, now: datetime) -> CadreWeek:
-    """Read in a worker thread: the directory and the store are synchronous."""
+    """Read in a worker thread: the directory and the store are synchronous. What is owed
+    and by when comes from the one obligation engine; the schedule gives the calendar."""
     directory = runtime.directory
     schedule = directory.schedule()
+    cadre_id = account.cadre_id or ""
+    engine = directory.view.engine().for_cadre(cadre_id)
     period = schedule.period_of(Cadence.WEEK, now)
-    deadline = schedule.deadline(ReportKind.WEEKLY, period)
+    owed = weekly_owed(engine, period)
+    deadline = _due(owed)
     mine = runtime.service.list_reports(account, None, None, None, 500)
     weekly = {(r["area_id"], r["period"]): r for r in reversed(mine)
               if r["kind"] == ReportKind.WEEKLY}
-    held = directory.view.assignments_of(account.cadre_id or "")
-    area_ids = owed_areas(schedule, period, held)
-    areas = [AreaWeek(a, area_name(runtime, a), weekly.get((a, str(period)))) for a in area_ids]
+    # Areas held now whose cadres owe no weekly report still get their urgent form.
+    quiet = [a for a in directory.assigned_areas(cadre_id, now)
+             if ReportKind.WEEKLY not in engine.kinds_for_area(a)]
+    area_ids = sorted({i.area_id or "" for i in owed} | set(quiet))
+    areas = [AreaWeek(a, area_name(runtime, a), weekly.get((a, str(period))),
+                      engine.kinds_for_area(a) & WEB_KINDS) for a in area_ids]
     start, end = schedule.bounds(period)
     sent = [r for r in mine if r.get("period") == str(period)
             or (r["kind"] == "urgent" and start <= datetime.fromisoformat(r["submitted_at"]) < end)]
-    missing = []
-    week = period
-    for _ in range(LOOK_BACK_WEEKS + 1):
-        due = schedule.deadline(ReportKind.WEEKLY, week)
-        if due <= now:
-            for a in owed_areas(schedule, week, held):
-                if (a, str(week)) not in weekly:
-                    missing.append(Missing(str(week), week_label(week, schedule), a,
-                                           area_name(runtime, a), due))
-        week = week.previous()
-    target_period = period if now < deadline or not all(a.report for a in areas) \
-        else period.next()
-    target = schedule.deadline(ReportKind.WEEKLY, target_period)
+    weeks = [period]
+    while len(weeks) <= LOOK_BACK_WEEKS:
+        weeks.append(weeks[-1].previous())
+    items = [i for week in weeks for i in weekly_owed(engine, week)]
+    missing = [Missing(str(s.item.period), week_label(s.item.period, schedule),
+                       s.item.area_id or "", area_name(runtime, s.item.area_id or ""),
+                       s.item.deadline)
+               for s in engine.standing(items, _receipts(cadre_id, mine), now)
+               if s.status is Status.OVERDUE]
+    if deadline is None:
+        return CadreWeek(period, week_label(period, schedule), None, None, None, areas, sent,
+                         missing)
+    done = now >= deadline and all(a.report for a in areas if a.owes_weekly)
+    target_period = period.next() if done else period
+    target = (_due(weekly_owed(engine, target_period)) or deadline) if done else deadline
     return CadreWeek(period, week_label(period, schedule), deadline, target,
                      week_label(target_period, schedule), areas, sent, missing)

@@ -75,7 +75,7 @@ def router(site: Site) -> APIRouter:
         return site.page(
             request, viewer, "leader_home.html.j2", unit_name=unit_name(runtime, unit_id),
             period=str(period), period_label=week_label(period, schedule),
-            deadline=schedule.deadline("weekly", period), when_vi=when_vi, week=week,
+            deadline=week.deadline, when_vi=when_vi, week=week,
             open_cases=[c for c in cases if c["status"] != "resolved"], statuses=STATUSES,
             severities=SEVERITIES, assessments=ASSESSMENTS, area_name=lambda a:
             area_name(runtime, a), rollup=await rollup(unit_id, period),

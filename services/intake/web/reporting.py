@@ -83,7 +83,9 @@ def router(site: Site) -> APIRouter:
                   message: str | None = None) -> Response:
         schedule = site.runtime.directory.schedule()
         period = None if form.period is None else Period.parse(form.period)
-        deadline = None if period is None else schedule.deadline(form.kind, period)
+        # The area's own obligation sets it (docs/web.md); None if its cadres owe no such report.
+        deadline = None if period is None else site.runtime.directory.view.engine(
+        ).cadre_deadline(form.kind, period, form.area_id)
         return site.page(
             request, viewer, "report_form.html.j2", status=status, form=form,
             kind_vi=KINDS_VI[form.kind], action=PATHS[form.kind], fresh=fresh, source=source,

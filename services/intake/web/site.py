@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
 from services.intake.sessions import COOKIE, Expired, Session, SessionStore
 from services.intake.tokens import password_stamp
+from services.intake.web.due import WEB_KINDS
 
 HOMES = {"cadre": "/can-bo", "leader": "/lanh-dao", "auditor": "/kiem-tra", "admin": "/quan-tri"}
 ROLES_VI = {"cadre": "Cán bộ phụ trách địa bàn", "leader": "Lãnh đạo", "auditor": "Kiểm tra",
@@ -120,8 +122,18 @@ class Site:
         html = self.render(template, viewer=viewer, account=viewer.account if viewer else None,
                            csrf=viewer.session.csrf if viewer else "", homes=HOMES,
                            roles_vi=ROLES_VI, path=request.url.path,
+                           offered=self.offered(viewer.account, now) if viewer else WEB_KINDS,
                            now=now.astimezone(VN), **context)
         return HTMLResponse(html, status_code=status)
+
+    def offered(self, account: AccountView, now: datetime) -> frozenset[str]:
+        """The report forms a cadre's menu offers: the kinds the areas they hold now owe."""
+        if account.cadre_id is None:
+            return WEB_KINDS
+        view = self.runtime.directory.view
+        owed = view.governance().kinds_for_area
+        return frozenset().union(*(owed(a) for a in view.assigned_areas(account.cadre_id, now)
+                                   )) & WEB_KINDS
 
     async def start_session(self, request: Request, account: AccountView,
                             to: str) -> RedirectResponse:
