@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.network_records import Unit
-from domain.periods import Cadence, Period
+from domain.periods import REPORT_KIND_CADENCE, Cadence, Period
 from domain.report_content import ASSESSMENTS, CATEGORIES, SECTIONS, SEVERITIES
 from services.aggregator.excerpts import Excerpt
 from services.aggregator.network_index import NetworkIndex
@@ -64,6 +64,17 @@ def _short(stamp: str | None, tz: ZoneInfo) -> str:
     if not stamp:
         return ""
     return datetime.fromisoformat(stamp).astimezone(tz).strftime("%H:%M %d/%m/%Y")
+
+
+def periods_text(periods: list[str]) -> str:
+    """A person's missed periods, by kind in the order met: "báo cáo tuần 2026-W48,
+    2026-W47; báo cáo tháng 2026-11"; one period reads as it did before grouping."""
+    kinds = {cadence: kind for kind, cadence in REPORT_KIND_CADENCE.items()}
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for text in periods:
+        by_kind[kinds[Period.parse(text).cadence]].append(text)
+    return "; ".join(f"{KIND_VI.get(kind, kind)} {', '.join(texts)}"
+                     for kind, texts in by_kind.items())
 
 
 def _signature(unit: Unit) -> tuple[str | None, str]:
@@ -137,9 +148,11 @@ def build(rollup: dict[str, Any], excerpts: list[Excerpt], network: NetworkIndex
                      for c in rollup["children"]],
         "missing": [{**m, "deadline_text": _short(m["deadline"], tz),
                      "due": datetime.fromisoformat(m["deadline"]) <= now,
-                     "kind_text": KIND_VI.get(m["kind"], m["kind"])}
+                     "kind_text": KIND_VI.get(m["kind"], m["kind"]),
+                     "periods_text": periods_text(m["periods"])}
                     for m in rollup["missing"][:MISSING_SHOWN]],
-        "missing_more": rollup["missing_count"] - min(len(rollup["missing"]), MISSING_SHOWN),
+        # Entries (people), not missed reports: the list shows each person once.
+        "missing_more": rollup["missing_entries"] - min(len(rollup["missing"]), MISSING_SHOWN),
         "hot_spots": [{**h, "when": _short(h["submitted_at"], tz),
                        "category_text": CATEGORIES.get(h["category"], h["category"]),
                        "severity_text": SEVERITIES.get(h["severity"], h["severity"])}

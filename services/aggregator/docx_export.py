@@ -116,7 +116,7 @@ def render_docx(d: dict[str, Any]) -> bytes:
     if d["missing"]:
         _para(doc, "Danh sách cán bộ, địa bàn chưa báo cáo:", italic=True)
         _grid(doc, ["TT", "Cán bộ phụ trách", "Địa bàn", "Loại báo cáo", "Hạn"],
-              [[i, m["cadre_name"], m["area_name"], f"{m['kind_text']} {m['period']}",
+              [[i, m["cadre_name"], m["area_name"], m["periods_text"],
                 m["deadline_text"]] for i, m in enumerate(d["missing"], 1)])
     _para(doc, "II. TÌNH HÌNH NHÂN DÂN, HỘI VIÊN TRÊN ĐỊA BÀN", bold=True)
     _para(doc, f"Đánh giá chung: tình hình {d['assessment']}.", indent=True)

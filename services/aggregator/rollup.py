@@ -118,7 +118,7 @@ class _Query:
                  for slot in selection.slots]
         expected = sum(s["expected"] for s in slots)
         received = sum(s["received"] for s in slots)
-        missing, missing_count = await self._missing(slots)
+        missing, missing_entries, missing_count = await self._missing(slots)
         counts, counts_by_kind = await self._counts()
         count_names = len(counts)
         if count_names > COUNTS_LIMIT:
@@ -146,8 +146,9 @@ class _Query:
             "completeness": _rate(received, expected),
             "on_time_rate": _rate(sum(s["on_time"] for s in slots), expected),
             "missing": missing,
+            "missing_entries": missing_entries,
             "missing_count": missing_count,
-            "missing_truncated": len(missing) < missing_count,
+            "missing_truncated": len(missing) < missing_entries,
             "extra": await self._extra(),
             "extra_count": totals["extra"],
             "duplicates": totals["duplicates"],
@@ -176,15 +177,20 @@ class _Query:
                 "expected": expected, "received": received, "on_time": row.get("on_time", 0),
                 "late": row.get("late", 0), "_deadline": slot.deadline}
 
-    async def _missing(self, slots: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    async def _missing(self, slots: list[dict[str, Any]]
+                       ) -> tuple[list[dict[str, Any]], int, int]:
+        """Who has not reported: one entry per (cadre, area) with every period missed.
+
+        A quarter would otherwise list a silent cadre once per week. The cap counts
+        entries; a listed entry keeps all its periods (at most a year's slots).
+        """
         network, view = self.network, self.network.view
         short = [s for s in slots if s["expected"] > s["received"]]
         total = sum(s["expected"] - s["received"] for s in short)
-        missing: list[dict[str, Any]] = []
+        entries: dict[tuple[str, str], dict[str, Any]] = {}
+        people: set[tuple[str, str]] = set()
         # The latest deadline first: what leadership can still act on.
         for s in sorted(short, key=lambda s: s["_deadline"], reverse=True):
-            if len(missing) >= MISSING_LIMIT:
-                break
             got = {tuple(row) for row in await self._rows(
                 # CROSS JOIN fixes the order: the few areas first, then an index seek each.
                 "SELECT r.cadre_id, r.area_id FROM area_ancestors AS a CROSS JOIN reports AS r "  # noqa: S608 - placeholders only
@@ -193,16 +199,21 @@ class _Query:
                 [*self.tops, s["kind"], stamp(s["_deadline"]), s["period"]])}
             for cadre_id, area_id in network.expected_pairs(s["_deadline"], self.tops,
                                                             s["kind"]):
-                if (cadre_id, area_id) in got:
+                pair = (cadre_id, area_id)
+                if pair in got:
                     continue
-                missing.append({
-                    "cadre_id": cadre_id, "cadre_name": network.name("cadres", cadre_id),
-                    "area_id": area_id, "area_name": network.name("areas", area_id),
-                    "unit_id": view.unit_for_area(area_id), "kind": s["kind"],
-                    "period": s["period"], "deadline": s["deadline"]})
-                if len(missing) >= MISSING_LIMIT:
-                    break
-        return missing, total
+                people.add(pair)
+                if pair in entries:
+                    entries[pair]["periods"].append(s["period"])
+                elif len(entries) < MISSING_LIMIT:
+                    # kind, period and deadline: the latest period missed.
+                    entries[pair] = {
+                        "cadre_id": cadre_id, "cadre_name": network.name("cadres", cadre_id),
+                        "area_id": area_id, "area_name": network.name("areas", area_id),
+                        "unit_id": view.unit_for_area(area_id), "kind": s["kind"],
+                        "period": s["period"], "deadline": s["deadline"],
+                        "periods": [s["period"]]}
+        return list(entries.values()), len(people), total
 
     async def _counts(self) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
         counts: dict[str, int] = defaultdict(int)

@@ -87,7 +87,7 @@ def test_the_demo_plan_loads_into_an_empty_store(tmp_path: Path):
         directory = Directory(store)
         plan = parse_plan((PLANS / "demo-thuan-thanh.toml").read_text())
         result = apply_plan(store, directory, plan, FixedClock(THURSDAY_MORNING))
-        assert result.changes["unit_defined"] == 20
+        assert result.changes["unit_defined"] == 22
         areas = directory.assigned_areas("cb-ho-a-lu", THURSDAY_MORNING)
         assert areas == ["ho-a-lu", "ho-dang-xa"]
         assert directory.visible_areas("ccb-thi-xa") <= directory.visible_areas("bdv-tinh-uy")

@@ -78,6 +78,16 @@ async def test_the_town_report_matches_the_stored_snapshot(town: Model):
     assert html == SNAPSHOT.read_text(encoding="utf-8")
 
 
+async def test_a_month_report_names_each_silent_cadre_once_with_the_weeks_missed(town: Model):
+    # Given the demo town, where Đặng Xá's own cadre sent nothing in November
+    # When the town's November report is rendered
+    html = await service(town).html("ccb-thi-xa", "2026-11")
+    # Then Lê Văn Bình has one row, naming the four weeks missed, latest first
+    rows = [r for r in html.split("<tr>") if "Lê Văn Bình" in r]
+    assert len(rows) == 1
+    assert "báo cáo tuần 2026-W48, 2026-W47, 2026-W46, 2026-W45" in rows[0]
+
+
 async def test_an_association_report_follows_decree_30(town: Model):
     html = await service(town).html("ccb-thi-xa", "2026-W48")
     for text in ("HỘI CCB TỈNH BẮC NINH", "HỘI CỰU CHIẾN BINH THỊ XÃ THUẬN THÀNH",
@@ -107,6 +117,17 @@ async def test_what_cadres_wrote_is_escaped_and_filed_under_its_heading(town: Mo
     proposals = html.index("V. ĐỀ XUẤT, KIẾN NGHỊ")
     assert html.index("Đề nghị sửa đường liên thôn", proposals) > proposals
     assert "Tụ tập đông người" in html and "khẩn cấp" in html
+
+
+async def test_the_month_docx_also_gives_a_silent_cadre_one_row(town: Model):
+    # Given the demo town, where Đặng Xá's own cadre sent nothing in November
+    # When the town's November report is exported as .docx
+    doc = Document(io.BytesIO(await service(town).docx("ccb-thi-xa", "2026-11")))
+    # Then the missing table has one row for Lê Văn Bình, with the four weeks
+    rows = [[c.text for c in row.cells] for t in doc.tables for row in t.rows
+            if any(c.text == "Lê Văn Bình" for c in row.cells)]
+    assert len(rows) == 1
+    assert "báo cáo tuần 2026-W48, 2026-W47, 2026-W46, 2026-W45" in rows[0]
 
 
 async def test_the_docx_is_an_a4_document_with_the_same_content(town: Model):

@@ -15,6 +15,7 @@ from domain.clock import FixedClock
 from domain.errors import InvalidInput, NotFound
 from domain.periods import Period
 from domain.schedule import Schedule
+from services.aggregator import rollup as rollup_module
 from services.aggregator.calendar import Calendar
 from services.aggregator.rpc import rollup_reply
 from services.aggregator.service import RollupService
@@ -143,6 +144,35 @@ async def test_missing_names_the_cadre_and_the_area_latest_deadline_first(model:
     assert first["cadre_name"] and first["area_name"] and first["unit_id"]
     assert rollup["missing_count"] == rollup["expected"] - rollup["received"] == 9
     assert not rollup["missing_truncated"]
+
+
+async def test_a_month_lists_each_missing_cadre_once_with_the_periods_they_missed(model: Model):
+    # Given Đông Côi's cadre sent only week 47 of November and Đông Hồ's sent nothing
+    await model.feed(model.weekly(DONG_COI, period="2026-W47",
+                                  at=datetime(2026, 11, 19, 9, tzinfo=VN)))
+    # When the ward's November is rolled up
+    rollup = await model.rollup("ccb-thuan-thanh", "2026-11")
+    # Then each (cadre, area) is listed once, with every period missed, latest first
+    periods = {(m["cadre_id"], m["area_id"]): m["periods"] for m in rollup["missing"]}
+    assert periods == {
+        (DONG_COI[1], DONG_COI[0]): ["2026-W48", "2026-11", "2026-W46", "2026-W45"],
+        (DONG_HO[1], DONG_HO[0]): ["2026-W48", "2026-W47", "2026-11", "2026-W46", "2026-W45"]}
+    assert len(rollup["missing"]) == rollup["missing_entries"] == 2
+    # and the count of reports not received stays exact
+    assert rollup["missing_count"] == 9 and not rollup["missing_truncated"]
+
+
+async def test_the_missing_list_caps_people_and_keeps_each_listed_persons_periods(
+        model: Model, monkeypatch: pytest.MonkeyPatch):
+    # Given a cap of one entry and two cadres who sent nothing in November
+    monkeypatch.setattr(rollup_module, "MISSING_LIMIT", 1)
+    # When the ward's November is rolled up
+    rollup = await model.rollup("ccb-thuan-thanh", "2026-11")
+    # Then one person is listed with all five periods, and the exact counts stand beside
+    [entry] = rollup["missing"]
+    assert len(entry["periods"]) == 5
+    assert (rollup["missing_entries"], rollup["missing_count"]) == (2, 10)
+    assert rollup["missing_truncated"]
 
 
 async def test_hot_spots_carry_their_provenance(model: Model):

@@ -136,7 +136,7 @@ def test_demo_town_association_reports_via_thi_uy_and_copies_the_province(demo: 
     chain = [u.id for u in demo.rollup_chain("ccb-thi-xa")]
 
     assert chain == ["ccb-thi-xa", "bdv-thi-uy", "bdv-tinh-uy"]
-    assert set(town.copies_to) == {"bdv-tinh-uy", "ccb-tinh"}
+    assert set(town.copies_to) == {"btv-thi-uy", "bdv-tinh-uy", "ccb-tinh"}
     assert demo.units_by_id["bdv-thi-uy"].kind == "party"
     assert demo.units_by_id["ccb-tinh"].parent is None
     assert demo.escalation["top"] == "bdv-thi-uy"
