@@ -372,7 +372,8 @@ def report(args: argparse.Namespace, trials: list[Trial], sent: list[Sent], coun
           "connection errors, timeouts or 5xx; "
           f"{sum(1 for s in sent if s.published is False)} answers 'published: false'; "
           f"{sum(s.published_while_nats_down for s in sent)} answers 'published: true' asked and "
-          "answered while nats-server was not running (would be defect 5)")
+          "answered while nats-server was not running (right only for a retry of a report "
+          "already on the stream before the fault)")
     if disk is None:
         print(f"disk faults: skipped — {args.disk_skip_reason}")
     else:
