@@ -225,10 +225,6 @@ class ObligationEngine:
         early = max(start - _LOOKBACK.get(cadence, _LOOKBACK_LONG), _FIRST)
         return self.schedule.periods_between(cadence, early, end)
 
-    def deadlines(self, kind: str, period: Period) -> set[datetime]:
-        """Every deadline of this kind and period, whoever owes it."""
-        return self._deadlines(kind, period)
-
     def _deadlines(self, kind: str, period: Period) -> set[datetime]:
         governing = [*self._areas[kind].values(), *self._units[kind].values()]
         dues = {o.deadline(period, self.schedule) for o in {id(o): o for o in governing}.values()}

@@ -141,7 +141,9 @@ class NetworkView:
 
     # -- the tree --------------------------------------------------------------------
     def schedule(self) -> Schedule:
-        return Schedule.from_mapping(self.schedule_record) if self.schedule_record else Schedule()
+        """Read once until a network event (every submission and catch-up batch asks)."""
+        return self._cached("schedule", lambda: Schedule.from_mapping(self.schedule_record)
+                            if self.schedule_record else Schedule())
 
     def _cached(self, key: str, build: Callable[[], _T]) -> _T:
         if key not in self._derived:
