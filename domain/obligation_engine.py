@@ -61,6 +61,9 @@ class Receipt:
     owner: Owner
     area_id: str | None
     submitted_at: datetime
+    # Returned for correction and not yet sent again: it no longer counts as received.
+    # A corrected revision is a receipt at the time the report was first sent.
+    returned: bool = False
 
     @property
     def key(self) -> tuple[str, Period, Owner, str | None]:
@@ -72,6 +75,7 @@ class Status(StrEnum):
     RECEIVED = "received"
     LATE = "late"
     OVERDUE = "overdue"
+    RETURNED = "returned"
 
 
 @dataclass(frozen=True)
@@ -259,10 +263,15 @@ class ObligationEngine:
     def standing(
         self, items: Iterable[OwedItem], receipts: Iterable[Receipt], at: datetime
     ) -> list[Standing]:
-        """Each item's status at `at`, judged by the first receipt of it made by then."""
+        """Each item's status at `at`, judged by the first receipt of it made by then; an
+        item whose only receipts stand returned for correction is `returned`."""
         first: dict[tuple[str, Period, Owner, str | None], datetime] = {}
+        returned: set[tuple[str, Period, Owner, str | None]] = set()
         for receipt in receipts:
             if receipt.submitted_at > at:
+                continue
+            if receipt.returned:
+                returned.add(receipt.key)
                 continue
             known = first.get(receipt.key)
             if known is None or receipt.submitted_at < known:
@@ -272,6 +281,8 @@ class ObligationEngine:
             got = first.get(item.key)
             if got is not None:
                 status = Status.RECEIVED if got < item.deadline else Status.LATE
+            elif item.key in returned:
+                status = Status.RETURNED
             else:
                 status = Status.OVERDUE if at >= item.deadline else Status.PENDING
             out.append(Standing(item, status, got))

@@ -624,3 +624,17 @@ def test_a_broken_obligation_is_refused_naming_its_field(
     assert caught.value.code == "invalid_obligation"
     assert caught.value.field == field
     assert caught.value.message and caught.value.message_vi
+
+
+def test_a_report_returned_for_correction_stands_returned_until_sent_again() -> None:
+    # given
+    sent = local(2026, 11, 26, 13)
+    returned = Receipt("weekly", p("2026-W48"), unit("ccb-thi-xa"), None, sent, returned=True)
+
+    # when
+    before = status_of(town_summary_w48(), [returned], local(2026, 11, 27))
+    resent = status_of(town_summary_w48(), [returned, town_receipt(sent)], local(2026, 11, 27))
+
+    # then
+    assert before.status is Status.RETURNED and before.received_at is None
+    assert resent.status is Status.RECEIVED and resent.received_at == sent
