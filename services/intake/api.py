@@ -224,6 +224,30 @@ def create_app(runtime: Runtime) -> FastAPI:
         account = await caller(authorization)
         return JSONResponse(await run_in_threadpool(service.get_report, account, report_id))
 
+    corrections = runtime.corrections
+
+    @app.post("/api/v1/reports/{report_id}/return")
+    async def return_report(report_id: str, request: Request, authorization: Auth = None,
+                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        account = await caller(authorization)
+        body = await read_json(request)
+        outcome = await run_in_threadpool(corrections.return_report, account, report_id,
+                                          idempotency_key, body)
+        await runtime.publication.published(outcome.position, outcome.recordings)
+        return JSONResponse(outcome.report, status_code=outcome.status)
+
+    @app.post("/api/v1/reports/{report_id}/revisions", status_code=201)
+    async def correct_report(report_id: str, request: Request, authorization: Auth = None,
+                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        # Beyond CONTRACT (docs/api.md): the author's corrected revision of a returned report.
+        account = await caller(authorization)
+        body = await read_json(request)
+        outcome = await run_in_threadpool(corrections.correct, account, report_id,
+                                          idempotency_key, body)
+        published = await runtime.publication.published(outcome.position, outcome.recordings)
+        return JSONResponse({**outcome.report, "published": published},
+                            status_code=outcome.status)
+
     @app.get("/api/v1/reports")
     async def list_reports(
         authorization: Auth = None,

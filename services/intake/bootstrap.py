@@ -29,6 +29,7 @@ from services.intake.audit.chain import Sealer
 from services.intake.audit.database import database_path
 from services.intake.audit.status import AuditStatus
 from services.intake.cases import CaseService
+from services.intake.corrections import Corrections
 from services.intake.directory import Directory
 from services.intake.obligations import Obligations
 from services.intake.password_change import PasswordChange
@@ -56,6 +57,7 @@ class Runtime:
     directory: Directory
     service: IntakeService
     cases: CaseService
+    corrections: Corrections
     obligations: Obligations
     administration: Administration
     password_change: PasswordChange
@@ -172,6 +174,7 @@ def bootstrap(
         settings=settings, clock=clock, store=store, directory=directory,
         service=IntakeService(store, directory, tokens, clock, cases, limiter),
         cases=cases,
+        corrections=Corrections(store, directory, clock, cases),
         obligations=Obligations(directory, clock),
         administration=Administration(store, directory, clock),
         password_change=PasswordChange(store, directory, limiter),

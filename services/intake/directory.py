@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -46,6 +46,9 @@ class ReportIndexEntry:
     cadre_id: str
     submitted_at: datetime
     position: int
+    # Returned for correction and not yet corrected: its pair stands `returned`.
+    returned: bool = False
+    revision: int = 1
 
 
 class Directory:
@@ -57,6 +60,7 @@ class Directory:
         self.view = NetworkView()
         self._hashes: dict[UUID, str] = {}
         self._reports: list[ReportIndexEntry] = []
+        self._report_index: dict[UUID, int] = {}  # report id → its place in _reports
         self._cases: dict[str, CaseIndexEntry] = {}
         self._case_sequence: dict[int, int] = {}
         self._reads: dict[UUID, list[dict[str, Any]]] = {}
@@ -88,11 +92,19 @@ class Directory:
             if "password_hash" in data:
                 self._hashes[aggregate_id] = str(data["password_hash"])
         elif type_ == "ReportSubmitted":
+            self._report_index[aggregate_id] = len(self._reports)
             self._reports.append(ReportIndexEntry(
                 report_id=aggregate_id, kind=data["kind"], period=data["period"],
                 area_id=data["area_id"], cadre_id=data["cadre_id"],
                 submitted_at=data["submitted_at"], position=notification.id,
             ))
+        elif type_ in ("ReportReturned", "ReportCorrected"):
+            # The entry keeps the first submission's time: timeliness is judged by it.
+            place = self._report_index.get(aggregate_id)
+            if place is not None:
+                self._reports[place] = replace(self._reports[place],
+                                               returned=type_ == "ReportReturned",
+                                               revision=int(data["revision"]))
         elif type_ == "CaseOpened":
             number = str(data["tracking_number"])
             self._cases[number] = CaseIndexEntry(aggregate_id, number, str(data["area_id"]))

@@ -69,7 +69,7 @@ class Obligations:
         """The cadres' reports for the kinds and periods of `items`."""
         asked = {(i.kind, str(i.period)) for i in items if i.owner.type is OwnerType.CADRE}
         return [Receipt(r.kind, Period.parse(r.period), Owner(OwnerType.CADRE, r.cadre_id),
-                        r.area_id, r.submitted_at)
+                        r.area_id, r.submitted_at, returned=r.returned)
                 for r in self.directory.reports()
                 if r.period is not None and (r.kind, r.period) in asked]
 

@@ -99,7 +99,8 @@ def weekly_owed(engine: ObligationEngine, week: Period) -> list[OwedItem]:
 
 def _receipts(cadre_id: str, reports: list[dict[str, Any]]) -> list[Receipt]:
     return [Receipt(ReportKind.WEEKLY, Period.parse(r["period"]), Owner(OwnerType.CADRE, cadre_id),
-                    r["area_id"], datetime.fromisoformat(r["submitted_at"]))
+                    r["area_id"], datetime.fromisoformat(r["submitted_at"]),
+                    returned=r.get("status") == "returned")
             for r in reports if r["kind"] == ReportKind.WEEKLY and r.get("period")]
 
 
