@@ -12,7 +12,7 @@ import structlog
 
 from domain.periods import URGENT
 from domain.severity import rank as severity_rank
-from services.aggregator import bulk
+from services.aggregator import bulk, corrections
 from services.aggregator.facts import FACT_COLUMNS, ReportFact
 from services.aggregator.network_index import NetworkIndex
 from services.aggregator.tally import Tally, contribution, flip
@@ -84,6 +84,8 @@ class Batch:
         # (stream sequence, subject, reason, raw payload) of each envelope refused.
         self.dead: list[tuple[int, str, str, bytes]] = []
         self.dirty_pairs: set[tuple[str, str]] = set()
+        # Corrected revisions, in stream order: applied once this batch's rows are written.
+        self.corrections: list[corrections.Correction] = []
         # (kind, period) → the (cadre, area) pairs whose first report is known: this batch's own.
         self.seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
         self.areas_changed = False
@@ -100,6 +102,8 @@ class Batch:
                 self._report(fact)
             elif str(env["type"]).startswith(_NETWORK_PREFIXES):
                 self._network(seq, str(env["type"]), env)
+            elif env["type"] == "ReportCorrected":
+                self.corrections.append(corrections.Correction.from_envelope(env))
 
     async def _known_pairs(self, reports: list[ReportFact]) -> None:
         """Load, for each (kind, period) of the batch, the pairs that already reported."""
@@ -166,8 +170,13 @@ class Batch:
         await bulk.insert(self.db, _NETWORK_INSERT, self.network_rows)
         await bulk.insert(self.db, _REPORT_INSERT, self.rows)
         await bulk.insert(self.db, _HOT_SPOT_INSERT, self.spots)
+        touched = []
+        if self.corrections:
+            touched = await corrections.apply(self.db, self.network, self.tally,
+                                              self.corrections)
         paths = await self._settle(paths)
         await self.tally.flush(self.db)
+        await corrections.drop_zero_counts(self.db, touched)
         return paths
 
     async def _settle(self, paths: AreaPaths) -> AreaPaths:

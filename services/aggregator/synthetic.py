@@ -139,3 +139,35 @@ class EnvelopeWriter:
                         "hot_spots": [dict(h) for h in hot_spots]},
             "submitted_at": submitted_at.astimezone(UTC), "device_time": None,
             "deadline": deadline, "on_time": on_time}, area_id, submitted_at)
+
+    def returned(self, submitted: wire.Envelope, reason: str = "Thiếu số liệu",
+                 revision: int = 1, at: datetime | None = None) -> wire.Envelope:
+        """A report returned for correction, as the intake publishes it."""
+        data = submitted.data
+        when = at or datetime.fromisoformat(str(data["submitted_at"]))
+        return self.envelope("ReportReturned", submitted.aggregate_id, {
+            "kind": data["kind"], "period": data["period"], "area_id": data["area_id"],
+            "cadre_id": data["cadre_id"], "unit_id": data["unit_id"], "revision": revision,
+            "reason": reason, "returned_by": "-", "returned_by_unit": "-",
+            "returned_at": when.astimezone(UTC), "idempotency_key": None},
+            str(data["area_id"]), when)
+
+    def corrected(self, submitted: wire.Envelope, revision: int = 2, *,
+                  assessment: str = "stable", summary: str = "Đã sửa",
+                  counts: Mapping[str, int] | None = None,
+                  hot_spots: Sequence[Mapping[str, str]] = (),
+                  sections: Mapping[str, str] | None = None,
+                  at: datetime | None = None) -> wire.Envelope:
+        """The corrected revision of `submitted` (its ReportSubmitted envelope)."""
+        data = submitted.data
+        first = data["submitted_at"]
+        when = at or datetime.fromisoformat(str(first))
+        return self.envelope("ReportCorrected", submitted.aggregate_id, {
+            "kind": data["kind"], "period": data["period"], "area_id": data["area_id"],
+            "cadre_id": data["cadre_id"], "unit_id": data["unit_id"], "revision": revision,
+            "idempotency_key": f"fix-{revision}", "body_hash": "-",
+            "content": {"assessment": assessment, "summary": summary,
+                        "sections": dict(sections or {}), "counts": dict(counts or {}),
+                        "hot_spots": [dict(h) for h in hot_spots]},
+            "corrected_at": when.astimezone(UTC), "first_submitted_at": first,
+            "case_ids": []}, str(data["area_id"]), when)

@@ -159,6 +159,23 @@ def _report(data: Data) -> None:
     _maybe(content, "hot_spots", lambda v: isinstance(v, list), "a list")
 
 
+def _correction(data: Data) -> None:
+    """ReportCorrected: the aggregator finds the report by what it says and replaces its
+    figures with the content (docs/aggregator.md)."""
+    _need(data, "kind", lambda v: isinstance(v, str), "a report kind")
+    period = data.get("period")
+    if period is not None and not isinstance(period, str):
+        raise ValueError(f"'period' must be text such as 2026-W48, not {_shown(period)}")
+    _period(data["kind"], period)
+    for key in ("area_id", "cadre_id"):
+        _need(data, key, _text, "an id")
+    _need(data, "revision", lambda v: type(v) is int and v >= 2, "a revision from 2")
+    _need(data, "first_submitted_at", _instant, "an ISO 8601 time with offset")
+    _need(data, "content", lambda v: isinstance(v, dict), "an object")
+    _maybe(data["content"], "counts", lambda v: isinstance(v, dict), "an object")
+    _maybe(data["content"], "hot_spots", lambda v: isinstance(v, list), "a list")
+
+
 def _case_status(data: Data) -> None:
     _need(data, "status", _text, "a case status")
     _maybe(data, "report_ids", lambda v: isinstance(v, list), "a list")
@@ -229,6 +246,8 @@ _OWN_FIELDS = ("Created", "Renamed", "ScheduleDefined", "EscalationDefined", "Ob
 def _rule(type_: str) -> Callable[[Data], None] | None:
     if type_ == "ReportSubmitted":
         return _report
+    if type_ == "ReportCorrected":
+        return _correction
     if type_ == "CaseStatusChanged":
         return _case_status
     if type_.startswith("Network"):
