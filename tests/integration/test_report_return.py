@@ -232,3 +232,37 @@ async def test_a_copy_recipient_reads_the_report_but_may_not_return_it(
         resp = await give_back(system, SIBLING_LEADER, report["report_id"])
         assert resp.status_code == 403
         assert resp.json()["error"]["code"] == "not_above"
+
+
+async def test_the_aggregator_counts_the_corrected_revision_once_and_a_replay_agrees(
+        system: System):
+    from services.aggregator.replay import replay
+    from tests.integration.test_aggregator import caught_up, rollup, start, stream_last
+
+    aggregator = start(system)
+    await aggregator.start()
+    try:
+        token = await system.token(CADRE)
+        resp = await system.submit(token, "w48", **weekly(
+            assessment="complex", counts={"hoi_vien": 10, "sai": 1}, hot_spots=[
+                {"category": "land", "severity": "high", "title": "Tranh chấp đất"}]))
+        rid = resp.json()["report_id"]
+        await caught_up(system, aggregator)
+        assert (await rollup(system, "ccb-thuan-thanh"))["counts"] == {"hoi_vien": 10, "sai": 1}
+        await give_back(system, WARD_LEADER, rid)
+        fixed = await revise(system, CADRE, rid, assessment="attention",
+                             counts={"hoi_vien": 12})
+        assert fixed.status_code == 201, fixed.text
+        await caught_up(system, aggregator)
+        queries = [("ccb-thuan-thanh", "2026-W48"), ("ch-thuan-thanh-dong-coi", "2026-W48"),
+                   ("ccb-tinh", "2026-11")]
+        live = [await rollup(system, unit, period) for unit, period in queries]
+        for body in live:
+            assert (body["reports"], body["received"], body["on_time"], body["duplicates"],
+                    body["counts"], body["assessment"], body["hot_spot_count"]) == (
+                1, 1, 1, 0, {"hoi_vien": 12}, "attention", 0)
+        position = await replay(aggregator.path.parent, system.nats_url, lambda *_: None)
+        assert position == await stream_last(system)
+        assert [await rollup(system, unit, period) for unit, period in queries] == live
+    finally:
+        await aggregator.stop()
