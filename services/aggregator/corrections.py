@@ -101,12 +101,12 @@ async def _row(db: aiosqlite.Connection, network: NetworkIndex,
     # The report's place is known from the correction itself, so the time index finds it;
     # only a place changed since (a schedule change in the same batch) needs the scan.
     _, at = network.calendar.place(fix.kind, fix.period, fix.first_submitted_at)
-    async with db.execute(f"{_ROW} WHERE kind = ? AND at = ? AND area_id = ? "  # noqa: S608 - constant
+    async with db.execute(f"{_ROW} WHERE kind = ? AND at = ? AND area_id = ? "
                           "AND report_id = ?", (fix.kind, at, fix.area_id,
                                                 fix.report_id)) as cursor:
         found = await cursor.fetchone()
     if found is None:
-        async with db.execute(f"{_ROW} WHERE report_id = ?",  # noqa: S608 - constant
+        async with db.execute(f"{_ROW} WHERE report_id = ?",
                               (fix.report_id,)) as cursor:
             found = await cursor.fetchone()
     return None if found is None else tuple(found)

@@ -80,8 +80,11 @@ class Corrections:
         if not isinstance(body, dict):
             raise InvalidInput("invalid_json", "The body must be a JSON object",
                                "Nội dung gửi lên phải là một đối tượng JSON", "body")
-        reason = clean_text(body.get("reason", ""), "reason", max_len=MAX_RETURN_REASON,
-                            required=True)
+        raw = body.get("reason", "")
+        if isinstance(raw, str) and not raw.strip():
+            raise InvalidInput("missing_field", "A reason is required to return a report",
+                               "Cần ghi rõ lý do trả lại báo cáo", "reason")
+        reason = clean_text(raw, "reason", max_len=MAX_RETURN_REASON, required=True)
         marker = f"{account.id}:{key}"
         for _attempt in range(_SAVE_ATTEMPTS):
             known = report.return_with_key(marker)

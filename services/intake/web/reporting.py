@@ -13,6 +13,8 @@ from domain.errors import DomainError
 from domain.periods import Cadence, Period
 from domain.report_content import ASSESSMENTS, CATEGORIES, SECTIONS, SEVERITIES
 from domain.schedule import Schedule
+from services.intake.web.correction import may_return
+from services.intake.web.correction import router as correction_router
 from services.intake.web.due import area_name, week_label, when_vi
 from services.intake.web.report_form import (
     COUNTS,
@@ -80,7 +82,8 @@ def router(site: Site) -> APIRouter:
 
     def form_page(request: Request, viewer: Viewer, form: ReportForm, *, status: int = 200,
                   fresh: bool = False, source: dict[str, Any] | None = None,
-                  message: str | None = None) -> Response:
+                  message: str | None = None, action: str | None = None,
+                  returned: dict[str, Any] | None = None) -> Response:
         schedule = site.runtime.directory.schedule()
         period = None if form.period is None else Period.parse(form.period)
         # The area's own obligation sets it (docs/web.md); None if its cadres owe no such report.
@@ -88,7 +91,8 @@ def router(site: Site) -> APIRouter:
         ).cadre_deadline(form.kind, period, form.area_id)
         return site.page(
             request, viewer, "report_form.html.j2", status=status, form=form,
-            kind_vi=KINDS_VI[form.kind], action=PATHS[form.kind], fresh=fresh, source=source,
+            kind_vi=KINDS_VI[form.kind], action=action or PATHS[form.kind], fresh=fresh,
+            source=source, returned=returned,
             message=message, area_name=area_name(site.runtime, form.area_id),
             areas=[(a, area_name(site.runtime, a)) for a in _areas(site, viewer)],
             period_label=None if period is None else week_label(period, schedule),
@@ -169,8 +173,12 @@ def router(site: Site) -> APIRouter:
                          kind_vi=KINDS_VI.get(found["kind"], found["kind"]),
                          area_name=area_name(site.runtime, found["area_id"]),
                          cadre_name=found["cadre_id"] if cadre is None else cadre.name,
-                         fresh=request.query_params.get("moi") == "1", assessments=ASSESSMENTS,
+                         fresh=request.query_params.get("moi") == "1",
+                         just_returned=request.query_params.get("tra_lai") == "1",
+                         may_return=may_return(site, viewer.account, found),
+                         return_key=new_key(), assessments=ASSESSMENTS,
                          categories=CATEGORIES, severities=SEVERITIES, sections=SECTIONS,
                          counts=COUNTS)
 
+    r.include_router(correction_router(site, form_page))
     return r
