@@ -112,9 +112,10 @@ def _run(paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = 
 
 def _first(cell: _Cell, text: str, **style: Any) -> Paragraph:
     """The cell's own first paragraph (a cell is never empty), then new ones."""
-    paragraph = cell.paragraphs[0]
+    paragraph: Paragraph = cell.paragraphs[0]
     if paragraph.text or paragraph.runs:
-        return para(cell, text, **style)
+        added: Paragraph = para(cell, text, **style)
+        return added
     paragraph.alignment = style.pop("align", None)
     paragraph.paragraph_format.space_after = Pt(style.pop("after", 3))
     if text:
@@ -159,7 +160,7 @@ def add_letterhead(doc: Document, head: Letterhead) -> Table:
     left; the party title, or the state's name and its motto on one line, and the place and
     date on the right."""
     party = head.layout == "party"
-    table = doc.add_table(rows=2, cols=2)
+    table: Table = doc.add_table(rows=2, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     widths(table, LETTERHEAD_MM)
     (left, right), (number, place) = table.rows[0].cells, table.rows[1].cells
@@ -210,7 +211,7 @@ def add_closing(doc: Document, end: Closing) -> Table:
     """"Nơi nhận" (Nghị định 30: bold italic 12 pt, lines 11 pt; HD 36: underlined 14 pt,
     lines 12 pt) and the signature block, the signer's name after the space to sign."""
     party = end.layout == "party"
-    table = doc.add_table(rows=1, cols=2)
+    table: Table = doc.add_table(rows=1, cols=2)
     widths(table, CLOSING_MM)
     left, right = table.rows[0].cells
     if party:
