@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.network_records import Unit
 from domain.periods import REPORT_KIND_CADENCE, Cadence, Period
 from domain.report_content import ASSESSMENTS, CATEGORIES, SECTIONS, SEVERITIES
 from services.aggregator.excerpts import Excerpt
 from services.aggregator.network_index import NetworkIndex
+from services.common.official_document import closing, layout_of, letterhead
 
 PER_SECTION = 10
 MISSING_SHOWN = 50
@@ -50,12 +50,6 @@ def span(period: Period) -> str:
             return f"năm {period.year}"
 
 
-def dated(place: str, day: datetime) -> str:
-    # Nghị định 30/2020, Phụ lục I: days below 10 and months 1 and 2 take a leading zero.
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
 def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%".replace(".", ",")
 
@@ -75,15 +69,6 @@ def periods_text(periods: list[str]) -> str:
         by_kind[kinds[Period.parse(text).cadence]].append(text)
     return "; ".join(f"{KIND_VI.get(kind, kind)} {', '.join(texts)}"
                      for kind, texts in by_kind.items())
-
-
-def _signature(unit: Unit) -> tuple[str | None, str]:
-    name = unit.name
-    if unit.kind == "party":
-        return (None, "TRƯỞNG BAN") if name.startswith("Ban") else ("T/M BAN THƯỜNG VỤ", "BÍ THƯ")
-    if name.startswith("Chi hội"):
-        return "TM. CHI HỘI", "CHI HỘI TRƯỞNG"
-    return "TM. BAN THƯỜNG VỤ", "CHỦ TỊCH"
 
 
 def _source(network: NetworkIndex, e: Excerpt) -> str:
@@ -113,25 +98,17 @@ def build(rollup: dict[str, Any], excerpts: list[Excerpt], network: NetworkIndex
     unit = network.view.units[rollup["unit_id"]]
     tz = network.calendar.schedule.tz
     period = Period.parse(rollup["period"])
-    party = unit.kind == "party"
-    code = unit.code or "BC"
     start = datetime.fromisoformat(rollup["start"]).astimezone(tz)
     last_day = datetime.fromisoformat(rollup["end"]).astimezone(tz) - timedelta(days=1)
-    on_behalf, title = _signature(unit)
     sections = _sections(network, excerpts)
-    recipients = [f"{network.name('units', uid)} (để báo cáo);"
-                  for uid in [unit.parent, *unit.copies_to] if uid]
     summaries = [{"source": _source(network, e), "text": _excerpt(e.summary),
                   "assessment": ASSESSMENTS.get(e.assessment, e.assessment)}
                  for e in excerpts if e.summary and e.assessment != "stable"][:PER_SECTION]
     return {
-        "layout": "party" if party else "association",
-        "superior": unit.superior.upper(),
-        "issuer": unit.name.upper(),
-        "number": f"Số …-BC/{code}" if party else f"Số: …-BC/{code}",
-        "motto": (["ĐẢNG CỘNG SẢN VIỆT NAM"] if party
-                  else ["CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]),
-        "place_date": dated(unit.place, now.astimezone(tz)),
+        # A rollup is the unit's working document, not yet numbered or signed: the number
+        # line keeps its form with "…", the signature its title with room to sign.
+        "letterhead": letterhead(unit, None, now.astimezone(tz)),
+        "layout": layout_of(unit),
         "title": "BÁO CÁO",
         "subject": f"Tình hình nhân dân và kết quả nắm tình hình {span(period)}",
         "span": span(period),
@@ -165,6 +142,5 @@ def build(rollup: dict[str, Any], excerpts: list[Excerpt], network: NetworkIndex
         "hot_spot_notes": sections["hot_spots"],
         "difficulties": sections["difficulties"],
         "proposals": sections["proposals"],
-        "signature": {"on_behalf": on_behalf, "title": title},
-        "recipients": [*recipients, "Lưu: VT."],
+        "closing": closing(unit, network.view.units, network.view.areas),
     }

@@ -22,12 +22,15 @@ QUEUE = "tinhhinh-aggregator"
 
 
 async def rollup_reply(service: RollupService, request: GetRollup) -> RollupReply:
-    """The rollup as JSON, its report document as HTML, or the .docx in base64."""
+    """The rollup as JSON, its report document as HTML (the page, or the article alone), or
+    the .docx in base64."""
     unit_id, period = request.unit_id, request.period
     structlog.contextvars.bind_contextvars(unit_id=unit_id, period=period)
     try:
         if request.format == "html":
             return {"status": 200, "html": await service.html(unit_id, period)}
+        if request.format == "article":
+            return {"status": 200, "html": await service.article(unit_id, period)}
         if request.format == "docx":
             data = await service.docx(unit_id, period)
             return {"status": 200, "docx": base64.b64encode(data).decode(),

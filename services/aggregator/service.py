@@ -15,7 +15,7 @@ from services.aggregator.excerpts import gravest_reports
 from services.aggregator.network_index import NetworkIndex
 from services.aggregator.rollup import Rollups, unit_not_found
 
-FORMATS = ("json", "html", "docx")
+FORMATS = ("json", "html", "docx")  # the CLI's; the RPC also answers "article"
 
 
 class RollupService:
@@ -43,6 +43,11 @@ class RollupService:
         from services.aggregator.render import render_html
 
         return render_html(await self.document(unit_id, period))
+
+    async def article(self, unit_id: str, period: str) -> str:
+        from services.aggregator.render import render_article
+
+        return render_article(await self.document(unit_id, period))
 
     async def docx(self, unit_id: str, period: str) -> bytes:
         from services.aggregator.docx_export import render_docx

@@ -114,7 +114,8 @@ class GetReport:
     report_id: str
 
 
-RollupFormat = Literal["json", "html", "docx"]
+# "article": the document without its page, for a web page to embed (docs/api.md).
+RollupFormat = Literal["json", "html", "article", "docx"]
 
 
 def rollup_format(value: str) -> RollupFormat:
@@ -193,7 +194,8 @@ class OverduePage(TypedDict):
 
 
 class RollupReply(TypedDict):
-    """``body`` (json), ``html``, or ``docx`` (base64) with ``filename``: the one asked for."""
+    """``body`` (json), ``html`` (html, article), or ``docx`` (base64) with ``filename``: the
+    one asked for."""
 
     status: int
     body: NotRequired[dict[str, Any]]

@@ -3,6 +3,7 @@ rollups (the aggregator), alerts with acknowledge (the notifier), the audit stat
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from pathlib import Path
@@ -34,6 +35,13 @@ class FakeAggregator:
         self.asked.append((unit_id, period))
         if period == "2026-W40":
             raise NotFound("not_found", "no rollup", "Chưa có số liệu tổng hợp")
+        if fmt == "article":  # the document the aggregator renders, as it renders it
+            return {"html": f'<article class="official page association">'
+                            f'<div class="number">Số: …/BC-CCB</div>{unit_id} {period}'
+                            f'<div class="recipients-title">Nơi nhận:</div></article>'}
+        if fmt == "docx":
+            return {"docx": base64.b64encode(b"PK-docx-" + unit_id.encode()).decode(),
+                    "filename": f"bao-cao-{unit_id}-{period}.docx"}
         return {"body": {
             "unit_id": unit_id, "period": period, "expected": 2, "received": 1,
             "on_time": 1, "late": 0,
@@ -104,12 +112,12 @@ async def test_the_aggregator_fills_the_table_the_trend_and_the_document(
     assert "2026-W40 0%" in home_page.text  # a week without a rollup draws as empty
     weeks = [p for u, p in rollups.asked if u == "ccb-thuan-thanh"]
     assert "2026-W48" in weeks and "2026-W37" in weeks
-    assert document.status_code == 200 and "Tổng hợp tình hình kỳ 2026-11" in document.text
-    assert "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM" in document.text
-    # the letterhead names the unit's superior and place (the unit record of the plan)
-    assert "<p>HỘI CCB TỈNH BẮC NINH</p>" in document.text
-    assert "<em>Thuận Thành, ngày " in document.text
-    assert "Cán bộ chưa gửi: Phạm Văn Toàn (Khu phố Đông Hồ)" in document.text
+    # the page embeds the aggregator's document, the API's, as it is, with print and .docx
+    assert document.status_code == 200
+    assert ('<article class="official page association"><div class="number">Số: …/BC-CCB'
+            '</div>ccb-thuan-thanh 2026-11') in document.text
+    assert 'href="/lanh-dao/tong-hop.docx?ky=2026-11"' in document.text
+    assert "data-print" in document.text and 'href="/static/official.css"' in document.text
     assert bad.status_code == 422 and "Kỳ báo cáo" in bad.text
 
 

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from domain.clock import FixedClock
 from domain.periods import Period
-from services.aggregator.document import dated, span
+from services.aggregator.document import span
 from services.aggregator.service import RollupService
+from services.common.official_document import dated
 from services.common.plan_file import load_plan
 from tests.unit.test_aggregator_projection import VN, Model
 
@@ -91,7 +93,7 @@ async def test_a_month_report_names_each_silent_cadre_once_with_the_weeks_missed
 async def test_an_association_report_follows_decree_30(town: Model):
     html = await service(town).html("ccb-thi-xa", "2026-W48")
     for text in ("HỘI CCB TỈNH BẮC NINH", "HỘI CỰU CHIẾN BINH THỊ XÃ THUẬN THÀNH",
-                 "Số: …-BC/CCB", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                 "Số: …/BC-CCB", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                  "Độc lập - Tự do - Hạnh phúc", "Thuận Thành, ngày 26 tháng 11 năm 2026",
                  "BÁO CÁO", "tuần 48 năm 2026", "từ ngày 23/11/2026 đến ngày 29/11/2026",
                  "TM. BAN THƯỜNG VỤ", "CHỦ TỊCH", "Nơi nhận:",
@@ -103,9 +105,13 @@ async def test_an_association_report_follows_decree_30(town: Model):
 
 async def test_a_party_report_follows_guideline_36(town: Model):
     html = await service(town).html("bdv-thi-uy", "2026-W48")
-    for text in ("THỊ ỦY THUẬN THÀNH", "BAN DÂN VẬN THỊ ỦY THUẬN THÀNH",
+    # HD 36: the board under its committee ("THỊ ỦY THUẬN THÀNH" over "BAN DÂN VẬN"), lines
+    # of "Nơi nhận" ending with a comma
+    for text in ('<div class="superior">THỊ ỦY THUẬN THÀNH</div>',
+                 '<div class="issuer-name">BAN DÂN VẬN</div>',
                  '<div class="star">*</div>', "Số …-BC/BDV", "ĐẢNG CỘNG SẢN VIỆT NAM",
-                 "TRƯỞNG BAN", "Ban Dân vận Tỉnh ủy Bắc Ninh (để báo cáo);"):
+                 "TRƯỞNG BAN", "Ban Dân vận Tỉnh ủy Bắc Ninh (để báo cáo),",
+                 "Ban Thường vụ Thị ủy Thuận Thành (để báo cáo),"):
         assert text in html, text
     assert "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM" not in html
 
@@ -139,7 +145,7 @@ async def test_the_docx_is_an_a4_document_with_the_same_content(town: Model):
     assert "BÁO CÁO" in text and "tuần 48 năm 2026" in text
     cells = "\n".join(cell.text for table in doc.tables for row in table.rows
                       for cell in row.cells)
-    for expected in ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: …-BC/CCB",
+    for expected in ("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: …/BC-CCB",
                      "Hội Cựu chiến binh phường Hồ", "Tranh chấp đất giữa hai hộ",
                      "Nơi nhận:", "TM. BAN THƯỜNG VỤ"):
         assert expected in cells, expected
@@ -152,3 +158,16 @@ def test_periods_and_dates_read_as_documents_write_them():
     assert span(Period.parse("2026")) == "năm 2026"
     assert dated("Hồ", datetime(2026, 2, 5, tzinfo=VN)) == "Hồ, ngày 05 tháng 02 năm 2026"
     assert dated("Hồ", datetime(2026, 11, 26, tzinfo=VN)) == "Hồ, ngày 26 tháng 11 năm 2026"
+
+
+async def test_the_docx_tables_give_names_more_room_than_figures_on_every_cell(town: Model):
+    doc = Document(io.BytesIO(await service(town).docx("ccb-thi-xa", "2026-W48")))
+    children = next(t for t in doc.tables if t.rows[0].cells[1].text == "Đơn vị")
+    for row in children.rows:
+        widths = [c.width for c in row.cells]
+        assert None not in widths
+        assert widths[1] > 2 * max(widths[2:8])  # the unit's name against each figure
+    lang = doc.styles["Normal"].element.find(".//" + qn("w:lang"))
+    assert lang is not None and lang.get(qn("w:val")) == "vi-VN"
+    header = [p.text for c in doc.tables[0].rows[0].cells for p in c.paragraphs]
+    assert "Độc lập - Tự do - Hạnh phúc" in header

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from services.common.templating import TEMPLATES
 from services.intake.bootstrap import Runtime
 from services.intake.web.admin import router as admin_pages
 from services.intake.web.audit import router as audit_pages
@@ -28,6 +30,13 @@ def mount_web(app: FastAPI, runtime: Runtime) -> Site:
     site = Site(runtime)
     app.state.web_site = site  # where the error pages find it (web/route.py)
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
+
+    # The official documents' style, the one file the aggregator inlines in its own pages:
+    # the site's CSP forbids inline styles, so its pages link it.
+    @app.get("/static/official.css", include_in_schema=False)
+    async def official_css() -> FileResponse:
+        return FileResponse(TEMPLATES / "official" / "official.css", media_type="text/css")
+
     for pages in (signin_pages, cadre_pages, report_pages, leadership_pages, case_pages,
                   audit_pages, admin_pages, password_pages):
         app.include_router(pages(site))

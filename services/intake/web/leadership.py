@@ -3,23 +3,27 @@ aggregator), and the alert inbox (from the notifier)."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from markupsafe import Markup
 
+from domain.access import may_read_rollup
 from domain.case import STATUSES
 from domain.errors import DomainError
 from domain.periods import Cadence, Period
-from domain.report_content import ASSESSMENTS, CATEGORIES, SEVERITIES
+from domain.report_content import ASSESSMENTS, SEVERITIES
 from services.intake.web.completeness import unit_week
 from services.intake.web.due import area_name, week_label, when_vi
 from services.intake.web.panels import alert_panel, rollup_panel, unit_name
-from services.intake.web.report_form import COUNTS
 from services.intake.web.route import WebRoute
 from services.intake.web.site import Refused, Site, Viewer
 
 TREND_WEEKS = 12
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALERTS_PER_PAGE = 20  # a phone screen or two; the rest a tap away ("Xem tiếp")
 
 
@@ -85,25 +89,55 @@ def router(site: Site) -> APIRouter:
             alerts_paged=cursor is not None,
             acked=request.query_params.get("da_xac_nhan") == "1")
 
+    def readable_unit(request: Request, viewer: Viewer) -> str:
+        """The unit asked for (`don_vi`, default the leader's own) if the leader may read its
+        rollup; anything else is "not found", as over the API."""
+        unit_id = request.query_params.get("don_vi") or _unit(viewer)
+        view = runtime.directory.view
+        if not may_read_rollup(view, viewer.account.role, viewer.account.unit_id, unit_id):
+            raise Refused(404, "Không tìm thấy đơn vị.")
+        return unit_id
+
     @r.get("/lanh-dao/tong-hop")
     async def document(request: Request) -> Response:
         viewer = await site.viewer(request, "leader")
-        unit_id = _unit(viewer)
+        await run_in_threadpool(runtime.directory.refresh)
+        unit_id = readable_unit(request, viewer)
         current = runtime.directory.schedule().period_of(Cadence.WEEK, runtime.clock.now())
         raw = request.query_params.get("ky") or str(current)
-        error, panel, period = None, None, None
+        error, article, absent, period = None, None, None, None
         try:
             period = Period.parse(raw.strip())
         except DomainError as exc:
             error = exc.message_vi
         if period is not None:
-            panel = await rollup(unit_id, period)
-        unit = runtime.directory.unit(unit_id)
+            try:
+                reply = await runtime.aggregator.rollup(unit_id, str(period), "article")
+            except DomainError as exc:
+                absent = exc.message_vi  # none yet, or the aggregator is down
+            else:
+                # The aggregator's own rendering of the API's document (autoescaped there).
+                article = Markup(reply["html"])  # noqa: S704 - rendered by our one Environment
+        own = unit_id == viewer.account.unit_id
+        query = urlencode({"ky": str(period or raw), **({} if own else {"don_vi": unit_id})})
         return site.page(request, viewer, "rollup.html.j2", status=422 if error else 200,
-                         unit=unit, unit_name=unit_name(runtime, unit_id), raw_period=raw,
-                         error=error, rollup=panel,
-                         assessments=ASSESSMENTS, categories=CATEGORIES, severities=SEVERITIES,
-                         counts=COUNTS)
+                         unit_name=unit_name(runtime, unit_id), raw_period=raw,
+                         unit_id=None if own else unit_id, error=error, article=article,
+                         absent=absent, docx_href=f"/lanh-dao/tong-hop.docx?{query}")
+
+    @r.get("/lanh-dao/tong-hop.docx")
+    async def document_docx(request: Request) -> Response:
+        viewer = await site.viewer(request, "leader")
+        await run_in_threadpool(runtime.directory.refresh)
+        unit_id = readable_unit(request, viewer)
+        try:
+            period = Period.parse((request.query_params.get("ky") or "").strip())
+        except DomainError as exc:
+            raise Refused(422, exc.message_vi) from exc
+        reply = await runtime.aggregator.rollup(unit_id, str(period), "docx")
+        return Response(base64.b64decode(reply["docx"]), media_type=DOCX, headers={
+            "Content-Disposition": f'attachment; filename="{reply["filename"]}"',
+            "Cache-Control": "no-store"})
 
     @r.post("/lanh-dao/canh-bao/{alert_id}")
     async def acknowledge(request: Request, alert_id: str) -> Response:
