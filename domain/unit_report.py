@@ -87,15 +87,19 @@ class UnitReport(Aggregate):
 
     def send(self, number: str, recipients: list[str], by: str, at: datetime,
              deadline: datetime | None, on_time: bool, by_key: str, body_hash: str) -> None:
+        self.check_draft()
+        self._sent(unit_id=self.unit_id, kind=self.kind, period=self.period,
+                   revision=self.revision, number=number, recipients=recipients, sent_by=by,
+                   sent_at=at, deadline=deadline, on_time=on_time, by_key=by_key,
+                   body_hash=body_hash)
+
+    def check_draft(self) -> None:
+        """Refuse (409 not_a_draft) unless the report is a draft, before a number is taken."""
         if self.status != _S.DRAFT:
             raise Conflict("not_a_draft", "Only a draft can be sent; a returned report is "
                            "sent again once corrected",
                            "Chỉ gửi được báo cáo dự thảo; báo cáo bị trả lại được gửi lại sau "
                            "khi chỉnh sửa")
-        self._sent(unit_id=self.unit_id, kind=self.kind, period=self.period,
-                   revision=self.revision, number=number, recipients=recipients, sent_by=by,
-                   sent_at=at, deadline=deadline, on_time=on_time, by_key=by_key,
-                   body_hash=body_hash)
 
     def resend(self, recipients: list[str], by: str, at: datetime, by_key: str,
                body_hash: str) -> None:

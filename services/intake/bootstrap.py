@@ -40,6 +40,7 @@ from services.intake.rpc import start_rpc
 from services.intake.service import IntakeService
 from services.intake.sessions import SessionStore
 from services.intake.tokens import TokenService, load_or_create_secret
+from services.intake.unit_reports import UnitReports
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +58,7 @@ class Runtime:
     service: IntakeService
     cases: CaseService
     obligations: Obligations
+    unit_reports: UnitReports
     administration: Administration
     password_change: PasswordChange
     sessions: SessionStore
@@ -164,6 +166,7 @@ def bootstrap(
     limiter = SignInLimiter(clock)
     cases = CaseService(store, directory, clock)
     nc = NATS()
+    aggregator_port = aggregator or AggregatorClient(nc)
     relay = Relay(store, directory, nc.jetstream())
     sealer, audit_unavailable = _sealer(store)
     if audit_status is None and sealer is not None:
@@ -173,12 +176,13 @@ def bootstrap(
         service=IntakeService(store, directory, tokens, clock, cases, limiter),
         cases=cases,
         obligations=Obligations(directory, clock),
+        unit_reports=UnitReports(store, directory, clock, aggregator_port),
         administration=Administration(store, directory, clock),
         password_change=PasswordChange(store, directory, limiter),
         sessions=SessionStore(settings.home / SESSIONS_FILE, clock),
         nc=nc, relay=relay, relay_lock=RelayLock.for_home(settings.home),
         publication=Publication(store, relay, settings.publish_wait_seconds),
-        aggregator=aggregator or AggregatorClient(nc),
+        aggregator=aggregator_port,
         notifier=notifier or NotifierClient(nc),
         sealer=sealer, audit_status=audit_status, audit_unavailable=audit_unavailable,
     )
