@@ -339,3 +339,39 @@ async def test_a_unit_report_on_the_stream_changes_no_rollup_and_stops_no_aggreg
     drop = ("stream_seq",)
     assert ({k: v for k, v in after.json().items() if k not in drop}
             == {k: v for k, v in before.json().items() if k not in drop})
+
+
+async def test_numbers_start_again_at_one_in_a_new_vietnamese_year(system: System):
+    ho = await leader(system, HO)
+    last_week = await drafted(ho, "ccb-ho", "w53", period="2026-W53")
+    first_week = await drafted(ho, "ccb-ho", "w01", period="2027-W01")
+    system.clock.set(datetime(2026, 12, 31, 23, 50, tzinfo=VN))
+    ho = await leader(system, HO)  # a token of November has expired
+    assert (await ho.post(last_week, "send", "s1")).json()["number"] == "1/BC-CCB"
+    # 00:10 on 1 January in Vietnam is still 31 December in UTC: the year is Vietnam's
+    system.clock.set(datetime(2027, 1, 1, 0, 10, tzinfo=VN))
+    resp = await ho.post(first_week, "send", "s2")
+    assert resp.json().get("number") == "1/BC-CCB", resp.text
+
+
+async def test_the_parent_sees_how_each_child_units_report_stands(system: System):
+    ho = await leader(system, HO)
+    rid = await drafted(ho, "ccb-ho")
+    await ho.post(rid, "send", "s1")
+    song_ho = await leader(system, SIBLING)
+    late = await drafted(song_ho, "ccb-song-ho")
+    system.clock.set(thursday(15))
+    await song_ho.post(late, "send", "s1")
+    directory = system.runtime.directory
+    town = directory.account_by_username(TOWN)
+    assert town is not None
+    rows = system.runtime.unit_reports.children_standing(town, "ccb-thi-xa", W48)
+    standing = {r["unit_id"]: (r["status"], r["number"]) for r in rows if r["kind"] == "weekly"}
+    assert standing == {"ccb-ho": ("received", "1/BC-CCB"), "ccb-song-ho": ("late", "1/BC-CCB"),
+                        "ccb-gia-dong": ("overdue", None), "ccb-dinh-to": ("overdue", None)}
+    # and a sibling may not ask about the town
+    sibling = directory.account_by_username(SIBLING)
+    assert sibling is not None
+    with pytest.raises(Exception) as refused:
+        system.runtime.unit_reports.children_standing(sibling, "ccb-thi-xa", W48)
+    assert getattr(refused.value, "status", None) == 404

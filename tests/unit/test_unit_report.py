@@ -202,3 +202,30 @@ def test_a_number_is_one_aggregate_per_unit_year_and_sequence():
     # A new year starts again at 1, under another id.
     assert document_number_id("ccb-thi-xa", 2027, 1) != first.id
     assert document_number_id("ccb-ho", 2026, 1) != first.id
+
+
+def test_the_index_numbers_per_unit_and_year_and_follows_a_return():
+    from uuid import uuid4 as new_id
+
+    from services.intake.unit_report_index import UnitReportIndex, unit_receipts
+    index = UnitReportIndex()
+    index.apply("DocumentNumberTaken", new_id(), {"unit_id": "ccb-ho", "year": 2026,
+                                                  "sequence": 5}, 1)
+    assert index.last_sequence("ccb-ho", 2026) == 5
+    assert index.last_sequence("ccb-ho", 2027) == 0
+    assert index.last_sequence("ccb-song-ho", 2026) == 0
+    rid = new_id()
+    index.apply("UnitReportDrafted", rid, {"unit_id": "ccb-ho", "kind": "weekly",
+                                           "period": "2026-W48"}, 2)
+    sent = {"number": "5/BC-CCB", "recipients": ["ccb-thi-xa"], "sent_at": AT.isoformat(),
+            "deadline": None, "on_time": True}
+    index.apply("UnitReportSent", rid, sent, 3)
+    index.apply("UnitReportReturned", rid, {}, 4)
+    [receipt] = unit_receipts(index)
+    assert receipt.returned and receipt.submitted_at == AT
+    later = AT + timedelta(days=1)
+    index.apply("UnitReportResent", rid, {**sent, "sent_at": later.isoformat(),
+                                          "first_sent_at": AT.isoformat()}, 5)
+    [receipt] = unit_receipts(index)
+    assert not receipt.returned and receipt.submitted_at == AT
+    assert index.apply("ReportSubmitted", new_id(), {}, 6) is False
