@@ -20,3 +20,13 @@ def assignment_id(cadre_id: str, area_id: str, valid_from_iso: str) -> UUID:
 def report_id(account: UUID, idempotency_key: str) -> UUID:
     # One report per (account, key): the key is the caller's, so it is scoped to them.
     return uuid5(_NS, f"report\x00{account.hex}\x00{idempotency_key}")
+
+
+def unit_report_id(account: UUID, idempotency_key: str) -> UUID:
+    # As report_id: the drafting leader's key, scoped to them.
+    return uuid5(_NS, f"unit-report\x00{account.hex}\x00{idempotency_key}")
+
+
+def document_number_id(unit_id: str, year: int, sequence: int) -> UUID:
+    # One aggregate per number: a second writer of the same number loses at the store.
+    return uuid5(_NS, f"document-number\x00{unit_id}\x00{year}\x00{sequence}")

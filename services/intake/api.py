@@ -35,6 +35,7 @@ from services.intake import consumer_gauges
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
 from services.intake.ports import Aggregator, Notifier
+from services.intake.unit_reports_api import add_unit_report_routes
 from services.intake.web import mount_web
 
 log = structlog.get_logger(__name__)
@@ -310,6 +311,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     case_command("status", cases.change_status)
     case_command("handler", cases.assign_handler)
     case_command("notes", cases.add_note)
+
+    add_unit_report_routes(app, runtime, caller, read_json)
 
     notifier, aggregator = runtime.notifier, runtime.aggregator
 

@@ -41,6 +41,7 @@ from services.intake.rpc import start_rpc
 from services.intake.service import IntakeService
 from services.intake.sessions import SessionStore
 from services.intake.tokens import TokenService, load_or_create_secret
+from services.intake.unit_reports import UnitReports
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +60,7 @@ class Runtime:
     cases: CaseService
     corrections: Corrections
     obligations: Obligations
+    unit_reports: UnitReports
     administration: Administration
     password_change: PasswordChange
     sessions: SessionStore
@@ -166,6 +168,7 @@ def bootstrap(
     limiter = SignInLimiter(clock)
     cases = CaseService(store, directory, clock)
     nc = NATS()
+    aggregator_port = aggregator or AggregatorClient(nc)
     relay = Relay(store, directory, nc.jetstream())
     sealer, audit_unavailable = _sealer(store)
     if audit_status is None and sealer is not None:
@@ -176,12 +179,13 @@ def bootstrap(
         cases=cases,
         corrections=Corrections(store, directory, clock, cases),
         obligations=Obligations(directory, clock),
+        unit_reports=UnitReports(store, directory, clock, aggregator_port),
         administration=Administration(store, directory, clock),
         password_change=PasswordChange(store, directory, limiter),
         sessions=SessionStore(settings.home / SESSIONS_FILE, clock),
         nc=nc, relay=relay, relay_lock=RelayLock.for_home(settings.home),
         publication=Publication(store, relay, settings.publish_wait_seconds),
-        aggregator=aggregator or AggregatorClient(nc),
+        aggregator=aggregator_port,
         notifier=notifier or NotifierClient(nc),
         sealer=sealer, audit_status=audit_status, audit_unavailable=audit_unavailable,
     )

@@ -12,6 +12,7 @@ from domain.network_records import Area, AssignmentRecord, Cadre, Unit
 from services.common import wire
 from services.common.network_view import NetworkView
 from services.common.store import Store
+from services.intake.unit_report_index import UnitReportIndex
 
 _BATCH = 2000
 
@@ -64,6 +65,7 @@ class Directory:
         self._cases: dict[str, CaseIndexEntry] = {}
         self._case_sequence: dict[int, int] = {}
         self._reads: dict[UUID, list[dict[str, Any]]] = {}
+        self.unit_reports = UnitReportIndex()
         self._lock = threading.Lock()
         self._begun = 0  # refreshes begun so far (under _lock)
 
@@ -110,6 +112,8 @@ class Directory:
             self._cases[number] = CaseIndexEntry(aggregate_id, number, str(data["area_id"]))
             year, sequence = int(number[3:7]), int(number[8:])
             self._case_sequence[year] = max(self._case_sequence.get(year, 0), sequence)
+        elif self.unit_reports.apply(type_, aggregate_id, data, notification.id):
+            pass
         elif type_ == "AuditReadRecorded":
             self._reads.setdefault(data["case_id"], []).append({
                 "account_id": data["account_id"], "what": data["what"],

@@ -15,6 +15,7 @@ from domain.periods import Period
 from domain.report_content import parse_instant
 from services.common.paging import Key, in_key_order
 from services.intake.directory import AccountView, Directory
+from services.intake.unit_report_index import unit_receipts
 
 
 def _key(item: OwedItem) -> Key:
@@ -24,8 +25,8 @@ def _key(item: OwedItem) -> Key:
 
 
 class Obligations:
-    """Asks the one obligation engine; receipts are the cadres' reports as the intake holds
-    them, so a unit's own report stays pending or overdue until unit reports exist."""
+    """Asks the one obligation engine; receipts are the cadres' reports and the units' own
+    reports (sent, late, returned) as the intake holds them."""
 
     def __init__(self, directory: Directory, clock: Clock):
         self.directory = directory
@@ -66,12 +67,14 @@ class Obligations:
         return view.unit_subtree(unit_id), view.subtree_areas(unit_id)
 
     def _receipts(self, items: Iterable[OwedItem]) -> list[Receipt]:
-        """The cadres' reports for the kinds and periods of `items`."""
+        """The cadres' and units' reports for the kinds and periods of `items`."""
         asked = {(i.kind, str(i.period)) for i in items if i.owner.type is OwnerType.CADRE}
-        return [Receipt(r.kind, Period.parse(r.period), Owner(OwnerType.CADRE, r.cadre_id),
-                        r.area_id, r.submitted_at, returned=r.returned)
-                for r in self.directory.reports()
-                if r.period is not None and (r.kind, r.period) in asked]
+        units = {(i.kind, str(i.period)) for i in items if i.owner.type is OwnerType.UNIT}
+        cadres = [Receipt(r.kind, Period.parse(r.period), Owner(OwnerType.CADRE, r.cadre_id),
+                          r.area_id, r.submitted_at, returned=r.returned)
+                  for r in self.directory.reports()
+                  if r.period is not None and (r.kind, r.period) in asked]
+        return cadres + unit_receipts(self.directory.unit_reports, units)
 
 
 def _cadre(item: OwedItem) -> str | None:

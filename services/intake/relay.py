@@ -220,6 +220,10 @@ class Relay:
         elif type_ == "NetworkCadreDefined":
             unit = d.unit(event.cadre.get("unit", ""))
             area_id = None if unit is None else next(iter(unit.area_ids), None)
+        elif type_.startswith("UnitReport"):
+            # A unit report travels under its drafting unit's first area.
+            unit = d.unit(event.unit_id)
+            area_id = None if unit is None else next(iter(unit.area_ids), None)
         elif type_ == "NetworkUnitRetired":
             unit = d.unit(event.unit_id)
             area_id = None if unit is None else next(iter(unit.area_ids), None)
