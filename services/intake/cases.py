@@ -209,7 +209,7 @@ class CaseService:
             raise Forbidden("read_only_role", "Auditors read; they do not change cases",
                             "Kiểm tra viên chỉ được xem, không được thay đổi vụ việc")
         case = self._load(account, number)
-        if not may_act(account, self.directory.view, case.area_id):
+        if not may_act(account, self.directory.view, case.area_id, case.unit_id):
             raise Forbidden("not_in_subtree", "Only leaders of the units above this area may act",
                             "Chỉ lãnh đạo đơn vị phụ trách địa bàn này mới được xử lý vụ việc")
         if not idempotency_key:
