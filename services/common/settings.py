@@ -27,6 +27,10 @@ class Settings:
     publish_wait_seconds: float = 5.0
     # Services /healthz waits for besides the intake's own parts (set by `tinhhinh up`).
     required_services: tuple[str, ...] = ()
+    # Seconds a request body may take to arrive (services/intake/doors.py).
+    body_timeout_seconds: float = 10.0
+    # Proxies whose X-Forwarded-For the intake believes; none by default (docs/operations.md).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, home: Path, *, http_host: str | None = None,
@@ -40,6 +44,9 @@ class Settings:
             token_ttl_seconds=int(os.environ.get("TINHHINH_TOKEN_TTL", str(8 * 3600))),
             required_services=tuple(
                 s for s in os.environ.get("TINHHINH_REQUIRE", "").split(",") if s),
+            body_timeout_seconds=float(os.environ.get("TINHHINH_BODY_TIMEOUT", "10")),
+            trusted_proxies=tuple(p.strip() for p in os.environ.get(
+                "TINHHINH_TRUSTED_PROXIES", "").split(",") if p.strip()),
         )
 
 

@@ -34,12 +34,13 @@ from services.common.templating import environment
 from services.intake import consumer_gauges
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
+from services.intake.doors import API_BODY, Doors
 from services.intake.ports import Aggregator, Notifier
 from services.intake.web import mount_web
 
 log = structlog.get_logger(__name__)
 
-MAX_BODY = 64 * 1024
+MAX_BODY = API_BODY
 OVERDUE_PAGE = 500  # rows asked of the notifier at a time (its most)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Module level: FastAPI resolves these postponed annotations in the module's globals.
@@ -111,6 +112,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="tinhhinh", version="1", lifespan=lifespan,
                   description="Situation reports of the mass-mobilisation network.")
     service = runtime.service
+    # Outside every route: bodies bounded and timed, `Cache-Control: no-store`.
+    app.add_middleware(Doors, body_timeout=runtime.settings.body_timeout_seconds)
 
     @app.exception_handler(DomainError)
     async def on_domain_error(_: Request, err: DomainError) -> JSONResponse:
