@@ -30,6 +30,7 @@ from domain.errors import (
 )
 from services.common.contracts import OverduePage
 from services.common.storage import is_storage_full
+from services.common.strict_json import loads_bounded
 from services.common.templating import environment
 from services.intake import consumer_gauges
 from services.intake.bootstrap import Runtime
@@ -88,11 +89,11 @@ async def read_json(request: Request) -> Any:
 def parse_json(body: bytes) -> Any:
     if len(body) > MAX_BODY:
         err = InvalidInput("payload_too_large", f"The body is larger than {MAX_BODY} bytes",
-                           f"Nội dung gửi lên quá {MAX_BODY // 1024} KB", "body")
+                           f"Nội dung gửi lên quá {MAX_BODY // 1024} KB", None)
         err.status = 413
         raise err
     try:
-        return json.loads(body)
+        return loads_bounded(body)
     except ValueError:
         err = InvalidInput("invalid_json", "The body is not valid JSON",
                            "Nội dung gửi lên không phải JSON hợp lệ", "body")
