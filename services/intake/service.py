@@ -30,7 +30,7 @@ from domain.report_content import parse_submission
 from services.common.store import Store
 from services.intake.cases import CaseService
 from services.intake.directory import AccountView, Directory
-from services.intake.passwords import verify_password
+from services.intake.passwords import verify_password, verify_unknown
 from services.intake.ratelimit import SignInLimiter
 from services.intake.tokens import TokenService, password_stamp
 
@@ -92,6 +92,7 @@ class IntakeService:
         self.directory.refresh()
         account = self.directory.account_by_username(name)
         if account is None or not account.active:
+            verify_unknown(password)  # the same work: timing tells nothing
             raise refused
         if not verify_password(account.password_hash, password):
             raise refused

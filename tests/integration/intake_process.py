@@ -27,10 +27,17 @@ class IntakeProcess:
 
     def rss(self) -> int:
         """The process's resident memory in bytes (VmRSS)."""
+        return self._status("VmRSS")
+
+    def peak_rss(self) -> int:
+        """The most resident memory the process ever had (VmHWM), in bytes."""
+        return self._status("VmHWM")
+
+    def _status(self, name: str) -> int:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{name}:"):
                 return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmRSS")
+        raise RuntimeError(f"no {name}")
 
 
 @contextmanager

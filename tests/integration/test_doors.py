@@ -18,6 +18,8 @@ from tests.integration.intake_process import IntakeProcess, intake_process
 pytestmark = pytest.mark.integration
 
 MB = 1024 * 1024
+USERS = ("cb.thuanthanh.dongcoi", "cb.thuanthanh.dongho", "cb.tramlo.tramlo",
+         "cb.tramlo.nghian", "ld.ccb.tinh")  # accounts of the two-level plan
 BODY_TIMEOUT = 2  # seconds, set for this module through TINHHINH_BODY_TIMEOUT
 
 
@@ -130,3 +132,26 @@ def test_every_answer_says_no_store(intake: IntakeProcess):
     for path in ("/api/v1/units", "/healthz", "/openapi.json"):
         resp = httpx.get(f"{intake.url}{path}")
         assert resp.headers["cache-control"] == "no-store", path
+
+
+async def test_fifty_concurrent_wrong_passwords_keep_the_intakes_memory_bounded(
+        intake: IntakeProcess):
+    # argon2 takes 64 MiB per verification: only a few run at once (services/intake/passwords)
+    # From fifty loopback addresses, so the limiter admits every one of them at once
+    before = intake.rss()
+
+    async def wrong(i: int) -> int:
+        transport = httpx.AsyncHTTPTransport(local_address=f"127.0.1.{i + 1}")
+        async with httpx.AsyncClient(base_url=intake.url, timeout=120,
+                                     transport=transport) as client:
+            resp = await client.post("/api/v1/auth/token",
+                                     json={"username": USERS[i % len(USERS)],
+                                           "password": "wrong"})
+            return resp.status_code
+
+    answers = await asyncio.gather(*(wrong(i) for i in range(50)))
+    after = intake.peak_rss()
+    print(f"intake RSS before {before / MB:.0f} MB, peak over 50 wrong sign-ins "
+          f"{after / MB:.0f} MB")
+    assert set(answers) == {401}
+    assert after - before < 350 * MB, (before, after)  # 2.3 GB before the bound
