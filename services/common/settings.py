@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.common.home_files import protect_home
+
 DEFAULT_HOME = "./var"
 DEFAULT_HTTP_PORT = 8080
 DEFAULT_NATS_PORT = 4333
@@ -14,7 +16,10 @@ RUN_FILE = "run.json"
 
 
 def resolve_home(arg: str | None) -> Path:
-    return Path(arg or os.environ.get("TINHHINH_HOME") or DEFAULT_HOME).resolve()
+    """The home, its modes mended and the process's umask set (`home_files`)."""
+    home = Path(arg or os.environ.get("TINHHINH_HOME") or DEFAULT_HOME).resolve()
+    protect_home(home)
+    return home
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import stat
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -155,3 +156,24 @@ async def test_fifty_concurrent_wrong_passwords_keep_the_intakes_memory_bounded(
           f"{after / MB:.0f} MB")
     assert set(answers) == {401}
     assert after - before < 350 * MB, (before, after)  # 2.3 GB before the bound
+
+
+def test_the_running_intakes_home_is_its_owners_alone(intake: IntakeProcess):
+    assert stat.S_IMODE(intake.home.stat().st_mode) == 0o700
+    files = [p for p in intake.home.rglob("*") if p.is_file()]
+    assert {"events.sqlite", "web.sqlite", "signin.sqlite"} <= {p.name for p in files}
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+async def test_x_forwarded_for_from_loopback_is_not_believed(intake: IntakeProcess):
+    # Given twenty-one wrong sign-ins from 127.0.0.1, each claiming another address
+    statuses = []
+    async with httpx.AsyncClient(base_url=intake.url, timeout=120) as client:
+        for i in range(21):
+            resp = await client.post("/api/v1/auth/token",
+                                     json={"username": f"nobody{i}", "password": "x"},
+                                     headers={"X-Forwarded-For": f"198.51.100.{i}"})
+            statuses.append(resp.status_code)
+    # Then they were counted against 127.0.0.1, which is locked after twenty
+    assert statuses[:20] == [401] * 20 and statuses[20] == 429
