@@ -26,7 +26,7 @@ from domain.ids import report_id
 from domain.network_records import Unit
 from domain.periods import Period
 from domain.report import Report
-from domain.report_content import parse_submission
+from domain.report_content import check_device_time, parse_submission
 from services.common.store import Store
 from services.intake.cases import CaseService
 from services.intake.directory import AccountView, Directory
@@ -142,6 +142,14 @@ class IntakeService:
                             "Chỉ cán bộ được phân công mới gửi báo cáo")
         now = self.clock.now()
         self.directory.refresh()
+        try:
+            # The one rule of which periods are open, as the web's forms ask it.
+            check_device_time(submission.device_time, now)
+            if submission.period is not None:
+                self.directory.schedule().check_open(submission.kind, submission.period, now)
+        except InvalidInput:
+            self._replay_if_known(rid, body_hash)
+            raise
         if self.directory.assignment_at(account.cadre_id, submission.area_id, now) is None:
             self._replay_if_known(rid, body_hash)
             raise Forbidden("not_assigned",
