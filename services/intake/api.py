@@ -36,6 +36,7 @@ from services.intake import consumer_gauges
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
 from services.intake.doors import API_BODY, Doors
+from services.intake.openapi_doc import document
 from services.intake.ports import Aggregator, Notifier
 from services.intake.web import mount_web
 
@@ -340,6 +341,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse(reply["body"])
 
     mount_web(app, runtime)
+    document(app)
     return app
 
 

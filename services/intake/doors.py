@@ -13,6 +13,7 @@ no-store` unless it says otherwise (the API's answers are personal data).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -128,10 +129,8 @@ class Doors:
                 done = not message.get("more_body", False)
             return message
 
-        try:
+        with contextlib.suppress(_Refused):
             await self.app(scope, bounded_receive, send_no_store)
-        except _Refused:
-            pass
 
 
 def _answer(path: str, status: int, limit: int, timeout: float) -> Message:

@@ -41,7 +41,9 @@ class IntakeProcess:
 
 
 @contextmanager
-def intake_process(tmp: Path, store_file: Path, **env: str) -> Iterator[IntakeProcess]:
+def intake_process(tmp: Path, store_file: Path, *, services: tuple[str, ...] = (),
+                   **env: str) -> Iterator[IntakeProcess]:
+    """The intake, and the `services` (modules: `services.aggregator`, …) beside it."""
     home = tmp / "intake-home"
     home.mkdir()
     shutil.copy(store_file, home / "events.sqlite")
@@ -53,6 +55,10 @@ def intake_process(tmp: Path, store_file: Path, **env: str) -> Iterator[IntakePr
         env={**os.environ, "NATS_URL": nats_server.url, **env},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
+    others = [subprocess.Popen([sys.executable, "-m", module, "--home", str(home)],
+                               env={**os.environ, "NATS_URL": nats_server.url, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+              for module in services]
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -67,10 +73,12 @@ def intake_process(tmp: Path, store_file: Path, **env: str) -> Iterator[IntakePr
                 time.sleep(0.1)
         yield IntakeProcess(proc, url, port, home)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for child in (proc, *others):
+            child.terminate()
+        for child in (proc, *others):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
         nats_server.stop()
