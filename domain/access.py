@@ -135,10 +135,19 @@ def may_read_rollup(network: Network, role: str, account_unit_id: str | None,
     return readable is None or unit_id in readable
 
 
-def may_act(viewer: Viewer, network: Network, area_id: str) -> bool:
-    """Leaders act on cases in their own rollup subtree: a copy is for reading only."""
+def may_act(viewer: Viewer, network: Network, area_id: str,
+            unit_id: str | None = None) -> bool:
+    """Leaders act on cases in their own rollup subtree: a copy is for reading only.
+
+    A case of a known unit (`unit_id`, the unit its area reports to) is acted on by the
+    leaders of that unit and of the units it rolls up to, never by a unit it only copies
+    to, even one whose own area covers the case's (a province's association covers every
+    town). A case of no unit falls back on the areas of the leader's rollup subtree.
+    """
     if viewer.role != Role.LEADER or viewer.unit_id is None:
         return False
+    if unit_id is not None:
+        return unit_id in network.unit_subtree(viewer.unit_id)
     return area_id in network.subtree_areas(viewer.unit_id)
 
 

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -86,7 +86,8 @@ def clean_text(value: object, field: str, *, max_len: int, required: bool) -> st
     """NFC-normalise and bound a text field; control characters other than newlines refused."""
     if not isinstance(value, str):
         raise _bad(field, "must be a string", "phải là chuỗi ký tự")
-    text = unicodedata.normalize("NFC", value).strip()
+    # A form posted without its script sends CRLF line ends (HTML says so): one newline.
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if required and not text:
         raise _bad(field, "must not be empty", "không được để trống", "missing_field")
     if len(text) > max_len:
@@ -142,6 +143,24 @@ class Submission:
         blob = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False,
                           separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# A device's clock may run a little ahead of the server's; a report may be written offline
+# and sent later, but not from further back than a month and a few days.
+DEVICE_AHEAD = timedelta(minutes=5)
+DEVICE_BEHIND = timedelta(days=35)
+
+
+def check_device_time(device_time: datetime | None, now: datetime) -> None:
+    """Refuse a `device_time` outside [now - DEVICE_BEHIND, now + DEVICE_AHEAD]."""
+    if device_time is None:
+        return
+    if device_time > now + DEVICE_AHEAD:
+        raise _bad("device_time", "is more than 5 minutes ahead of the server's time",
+                   "đi trước giờ máy chủ quá 5 phút, vui lòng chỉnh lại đồng hồ")
+    if device_time < now - DEVICE_BEHIND:
+        raise _bad("device_time", "is more than 35 days before the server's time",
+                   "sớm hơn giờ máy chủ quá 35 ngày")
 
 
 def parse_submission(body: object) -> Submission:

@@ -327,6 +327,29 @@ class Schedule:
         day = date.fromisocalendar(period.year, period.index, self.weekly_reminder_weekday + 1)
         return self._at(day, self.weekly_reminder_time)
 
+    def is_open(self, kind: str, period: Period, at: datetime) -> bool:
+        """Whether a report of this kind may be filed for `period` at `at`: the current
+        period and every past one (a late report), and a later one once the deadline of the
+        period before it has passed (a cadre files next week's report on Friday, after this
+        week's Thursday deadline). Urgent reports have no period and are always open."""
+        _require_aware("at", at)
+        cadence = self._checked(kind, period)
+        if cadence is None or period <= self.period_of(cadence, at):
+            return True
+        return at >= self.deadline(kind, period.previous())
+
+    def check_open(self, kind: str, period: Period, at: datetime) -> None:
+        """`is_open`, or InvalidInput `period_not_open` naming `period`."""
+        if not self.is_open(kind, period, at):
+            opens = self.deadline(kind, period.previous()).astimezone(self.tz)
+            raise InvalidInput(
+                code="period_not_open",
+                message=f"period: {period} is not open for reports before "
+                        f"{opens:%Y-%m-%d %H:%M} (when {period.previous()} is due)",
+                message_vi=f"Kỳ {period} chưa mở để gửi báo cáo; mở từ {opens:%H:%M %d/%m/%Y} "
+                           f"(hạn của kỳ {period.previous()})",
+                field="period")
+
     def is_on_time(self, kind: str, period: Period, received_at: datetime) -> bool:
         """Whether a report received at this instant beat its deadline (raises for urgent)."""
         _require_aware("received_at", received_at)

@@ -69,7 +69,7 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
 
 
 def run_up(home: Path, http_port: int, nats_port: int, demo: bool, host: str = "127.0.0.1") -> int:
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     nats_server: EmbeddedNats | None = None

@@ -193,6 +193,9 @@ def parse_plan(text: str) -> Plan:
         raise PlanError(
             None, f"The plan file is not valid TOML: {exc}", f"Tệp kế hoạch sai cú pháp TOML: {exc}"
         ) from exc
+    except RecursionError:  # tomllib recurses per nesting level; no plan nests past a few
+        raise PlanError(None, "The plan file is nested too deeply",
+                        "Tệp kế hoạch lồng nhau quá sâu") from None
     return _Parser().plan(data)
 
 

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.common.home_files import protect_home
+
 DEFAULT_HOME = "./var"
 DEFAULT_HTTP_PORT = 8080
 DEFAULT_NATS_PORT = 4333
@@ -14,7 +16,10 @@ RUN_FILE = "run.json"
 
 
 def resolve_home(arg: str | None) -> Path:
-    return Path(arg or os.environ.get("TINHHINH_HOME") or DEFAULT_HOME).resolve()
+    """The home, its modes mended and the process's umask set (`home_files`)."""
+    home = Path(arg or os.environ.get("TINHHINH_HOME") or DEFAULT_HOME).resolve()
+    protect_home(home)
+    return home
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,10 @@ class Settings:
     publish_wait_seconds: float = 5.0
     # Services /healthz waits for besides the intake's own parts (set by `tinhhinh up`).
     required_services: tuple[str, ...] = ()
+    # Seconds a request body may take to arrive (services/intake/doors.py).
+    body_timeout_seconds: float = 10.0
+    # Proxies whose X-Forwarded-For the intake believes; none by default (docs/operations.md).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, home: Path, *, http_host: str | None = None,
@@ -40,6 +49,9 @@ class Settings:
             token_ttl_seconds=int(os.environ.get("TINHHINH_TOKEN_TTL", str(8 * 3600))),
             required_services=tuple(
                 s for s in os.environ.get("TINHHINH_REQUIRE", "").split(",") if s),
+            body_timeout_seconds=float(os.environ.get("TINHHINH_BODY_TIMEOUT", "10")),
+            trusted_proxies=tuple(p.strip() for p in os.environ.get(
+                "TINHHINH_TRUSTED_PROXIES", "").split(",") if p.strip()),
         )
 
 

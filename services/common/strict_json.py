@@ -7,6 +7,7 @@ The field types a request may use are ``str``, ``dict[str, Any]`` (a JSON object
 from __future__ import annotations
 
 import json
+import re
 import types
 from dataclasses import MISSING, Field, fields
 from typing import (
@@ -31,6 +32,34 @@ class Dataclass(Protocol):
 T = TypeVar("T", bound=Dataclass)
 
 MAX_NAME = 64  # an unknown field's name is echoed back, so not at any length
+# No request of ours nests past a few levels; the bound keeps the parser, and whatever walks
+# its result, clear of Python's recursion limit (50,000 brackets answered 500 before).
+MAX_DEPTH = 64
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def too_deep() -> InvalidInput:
+    err = InvalidInput("too_deep", f"The body nests deeper than {MAX_DEPTH} levels",
+                       f"Nội dung gửi lên lồng nhau quá {MAX_DEPTH} cấp", "body")
+    err.status = 400
+    return err
+
+
+def loads_bounded(data: bytes | str) -> Any:
+    """`json.loads`, refusing (InvalidInput `too_deep`, 400) anything nested past
+    `MAX_DEPTH`; ValueError for what is not JSON, as `json.loads`."""
+    raw = data.encode() if isinstance(data, str) else data
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:  # else it cannot be too deep
+        depth = 0
+        for match in _BRACKET.finditer(_STRING.sub(b"", raw)):
+            depth += 1 if match[0] in b"[{" else -1
+            if depth > MAX_DEPTH:
+                raise too_deep()
+    try:
+        return json.loads(raw)
+    except RecursionError:  # the scan above is the bound; this is the belt to its braces
+        raise too_deep() from None
 
 
 def _bad(field: str, en: str, vi: str, code: str = "invalid_field") -> InvalidInput:
@@ -45,7 +74,7 @@ def not_an_object() -> InvalidInput:
 def decode_object(cls: type[T], data: bytes) -> T:
     """`cls` built from the JSON object in `data`; InvalidInput names the first wrong field."""
     try:
-        value = json.loads(data)
+        value = loads_bounded(data)
     except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError is a ValueError)
         raise not_an_object() from None
     if not isinstance(value, dict):

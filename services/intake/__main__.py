@@ -26,7 +26,11 @@ def main(argv: list[str] | None = None) -> None:
     home = resolve_home(args.home)
     settings = Settings.from_env(home, http_host=args.host, http_port=args.port)
     app = create_app(bootstrap(settings))
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    # X-Forwarded-For is believed only from the proxies the operator names (uvicorn, left to
+    # itself, believes it from 127.0.0.1: any local process could pose as any address).
+    proxies = list(settings.trusted_proxies)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False,
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
 if __name__ == "__main__":

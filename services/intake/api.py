@@ -30,17 +30,20 @@ from domain.errors import (
 )
 from services.common.contracts import OverduePage
 from services.common.storage import is_storage_full
+from services.common.strict_json import loads_bounded
 from services.common.templating import environment
 from services.intake import consumer_gauges
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
+from services.intake.doors import API_BODY, Doors
+from services.intake.openapi_doc import document
 from services.intake.ports import Aggregator, Notifier
 from services.intake.unit_reports_api import add_unit_report_routes
 from services.intake.web import mount_web
 
 log = structlog.get_logger(__name__)
 
-MAX_BODY = 64 * 1024
+MAX_BODY = API_BODY
 OVERDUE_PAGE = 500  # rows asked of the notifier at a time (its most)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Module level: FastAPI resolves these postponed annotations in the module's globals.
@@ -88,11 +91,11 @@ async def read_json(request: Request) -> Any:
 def parse_json(body: bytes) -> Any:
     if len(body) > MAX_BODY:
         err = InvalidInput("payload_too_large", f"The body is larger than {MAX_BODY} bytes",
-                           f"Nội dung gửi lên quá {MAX_BODY // 1024} KB", "body")
+                           f"Nội dung gửi lên quá {MAX_BODY // 1024} KB", None)
         err.status = 413
         raise err
     try:
-        return json.loads(body)
+        return loads_bounded(body)
     except ValueError:
         err = InvalidInput("invalid_json", "The body is not valid JSON",
                            "Nội dung gửi lên không phải JSON hợp lệ", "body")
@@ -112,6 +115,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="tinhhinh", version="1", lifespan=lifespan,
                   description="Situation reports of the mass-mobilisation network.")
     service = runtime.service
+    # Outside every route: bodies bounded and timed, `Cache-Control: no-store`.
+    app.add_middleware(Doors, body_timeout=runtime.settings.body_timeout_seconds)
 
     @app.exception_handler(DomainError)
     async def on_domain_error(_: Request, err: DomainError) -> JSONResponse:
@@ -363,6 +368,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         return JSONResponse(reply["body"])
 
     mount_web(app, runtime)
+    document(app)
     return app
 
 

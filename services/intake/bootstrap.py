@@ -35,6 +35,7 @@ from services.intake.obligations import Obligations
 from services.intake.password_change import PasswordChange
 from services.intake.ports import Aggregator, AuditCheck, Notifier
 from services.intake.publication import Publication
+from services.intake.ratelimit import FILE as LIMITER_FILE
 from services.intake.ratelimit import SignInLimiter
 from services.intake.relay import Relay, RelayLock
 from services.intake.rpc import start_rpc
@@ -110,6 +111,7 @@ class Runtime:
             await drain(self.nc)
         await _threads_done()  # a request still running in a worker thread uses the store
         self.store.close()
+        self.service.limiter.close()
         self.relay_lock.release()
 
     def health(self) -> dict[str, Any]:
@@ -165,7 +167,7 @@ def bootstrap(
     store = store or open_store(settings.home)
     directory = Directory(store)
     tokens = TokenService(load_or_create_secret(settings.home), settings.token_ttl_seconds, clock)
-    limiter = SignInLimiter(clock)
+    limiter = SignInLimiter(clock, settings.home / LIMITER_FILE)
     cases = CaseService(store, directory, clock)
     nc = NATS()
     aggregator_port = aggregator or AggregatorClient(nc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -42,6 +44,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     return value
+
+
+def _fingerprint(command: dict[str, Any]) -> str:
+    blob = json.dumps(command, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
 def _not_found() -> NotFound:
@@ -204,19 +211,30 @@ class CaseService:
 
     # -- acting -------------------------------------------------------------------------
     def _command(self, account: AccountView, number: str, idempotency_key: str | None,
-                 apply: Any) -> dict[str, Any]:
+                 apply: Any, command: dict[str, Any]) -> dict[str, Any]:
         if account.role == Role.AUDITOR:
             raise Forbidden("read_only_role", "Auditors read; they do not change cases",
                             "Kiểm tra viên chỉ được xem, không được thay đổi vụ việc")
         case = self._load(account, number)
-        if not may_act(account, self.directory.view, case.area_id):
+        if not may_act(account, self.directory.view, case.area_id, case.unit_id):
             raise Forbidden("not_in_subtree", "Only leaders of the units above this area may act",
                             "Chỉ lãnh đạo đơn vị phụ trách địa bàn này mới được xử lý vụ việc")
         if not idempotency_key:
             raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
                                "Thiếu khoá chống gửi trùng (Idempotency-Key)", "Idempotency-Key")
-        marker = f"{account.username}:{idempotency_key}"
-        if marker in self._applied_keys(case):
+        # The key is the caller's; the fingerprint of what it asked (the command and its
+        # cleaned fields) rides after '#', so the same key with another body is told apart.
+        key = f"{account.username}:{idempotency_key}"
+        marker = f"{key}#{_fingerprint(command)}"
+        for applied in self._applied_keys(case):
+            used, _, fingerprint = applied.partition("#")
+            if used != key:
+                continue
+            if fingerprint and applied != marker:  # markers before the fingerprint: a replay
+                raise Conflict("idempotency_conflict",
+                               "This Idempotency-Key was already used with a different command",
+                               "Khoá chống gửi trùng này đã dùng cho một thao tác khác",
+                               "Idempotency-Key")
             return case.as_dict()
         apply(case, f"{account.username}", marker)
         self.store.save(case)
@@ -244,7 +262,8 @@ class CaseService:
                 raise Conflict("no_change", f"The case is already {status}",
                                f"Vụ việc đã ở trạng thái '{STATUSES[status]}'", "status")
             case.change_status(status, reason, now, by, by_key=marker)
-        return self._command(account, number, key, apply)
+        return self._command(account, number, key, apply,
+                             {"command": "status", "status": status, "reason": reason})
 
     def assign_handler(self, account: AccountView, number: str, body: dict[str, Any],
                        key: str | None) -> dict[str, Any]:
@@ -253,11 +272,12 @@ class CaseService:
                             required=False)
         now = self.clock.now()
         return self._command(account, number, key, lambda case, by, marker: case.assign_handler(
-            handler=handler, reason=reason, at=now, by=by, by_key=marker))
+            handler=handler, reason=reason, at=now, by=by, by_key=marker),
+            {"command": "handler", "handler": handler, "reason": reason})
 
     def add_note(self, account: AccountView, number: str, body: dict[str, Any],
                  key: str | None) -> dict[str, Any]:
         text = clean_text(body.get("text", ""), "text", max_len=MAX_NOTE, required=True)
         now = self.clock.now()
         return self._command(account, number, key, lambda case, by, marker: case.add_note(
-            text=text, at=now, by=by, by_key=marker))
+            text=text, at=now, by=by, by_key=marker), {"command": "notes", "text": text})

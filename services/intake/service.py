@@ -26,11 +26,11 @@ from domain.ids import report_id
 from domain.network_records import Unit
 from domain.periods import Period
 from domain.report import Report
-from domain.report_content import parse_submission
+from domain.report_content import check_device_time, parse_submission
 from services.common.store import Store
 from services.intake.cases import CaseService
 from services.intake.directory import AccountView, Directory
-from services.intake.passwords import verify_password
+from services.intake.passwords import verify_password, verify_unknown
 from services.intake.ratelimit import SignInLimiter
 from services.intake.tokens import TokenService, password_stamp
 
@@ -92,6 +92,7 @@ class IntakeService:
         self.directory.refresh()
         account = self.directory.account_by_username(name)
         if account is None or not account.active:
+            verify_unknown(password)  # the same work: timing tells nothing
             raise refused
         if not verify_password(account.password_hash, password):
             raise refused
@@ -141,6 +142,14 @@ class IntakeService:
                             "Chỉ cán bộ được phân công mới gửi báo cáo")
         now = self.clock.now()
         self.directory.refresh()
+        try:
+            # The one rule of which periods are open, as the web's forms ask it.
+            check_device_time(submission.device_time, now)
+            if submission.period is not None:
+                self.directory.schedule().check_open(submission.kind, submission.period, now)
+        except InvalidInput:
+            self._replay_if_known(rid, body_hash)
+            raise
         if self.directory.assignment_at(account.cadre_id, submission.area_id, now) is None:
             self._replay_if_known(rid, body_hash)
             raise Forbidden("not_assigned",

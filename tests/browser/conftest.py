@@ -145,7 +145,11 @@ def phone(chromium: Any, served: Served) -> Iterator[Any]:
                                    timezone_id="Asia/Ho_Chi_Minh", base_url=served.url)
     context.set_default_timeout(15_000)
     try:
-        yield context.new_page()
+        page = context.new_page()
+        # The phone's clock reads the site's (FixedClock) time: device_time is refused more
+        # than 5 minutes ahead of the server's, and the site's time is in the past.
+        page.clock.install(time=served.clock.now())
+        yield page
     finally:
         context.close()
 

@@ -161,3 +161,18 @@ async def test_a_cadre_cannot_report_for_an_area_not_assigned(system: System, ca
                                    area_id="tram-lo-tram-lo", assessment="stable", summary="x")
     assert posted.status_code == 403 and "không được phân công" in posted.text
     assert system.position() == position
+
+
+async def test_a_two_line_summary_from_a_form_without_its_script_is_taken(
+    system: System, cadre: Browser,
+):
+    # A browser with the script off posts a textarea's line ends as CRLF
+    resp = await cadre.post_form("/bao-cao/tuan", WEEKLY,
+                                 **weekly(summary="Dòng thứ nhất\r\nDòng thứ hai"))
+    assert resp.status_code == 303, resp.text
+    match = REPORT_URL.match(resp.headers["location"])
+    assert match
+    account = system.runtime.directory.account_by_username(CADRE)
+    assert account is not None
+    assert system.runtime.service.get_report(account, match[1])["summary"] == (
+        "Dòng thứ nhất\nDòng thứ hai")

@@ -140,6 +140,23 @@ def test_a_leader_acts_in_their_own_subtree_but_not_on_what_is_copied_to_them():
     assert may_act(PROVINCE_LEADER, NET, "p")
 
 
+class NestedAreas(FakeNetwork):
+    """The province's area `p` holds every other area, as a province holds its towns: the
+    province unit's own areas then cover cases of units that only copy to it."""
+
+    def subtree_areas(self, unit_id: str) -> set[str]:
+        areas = super().subtree_areas(unit_id)
+        return areas | {"t", "a", "a1", "b"} if "p" in areas else areas
+
+
+def test_a_copy_recipient_whose_area_covers_the_case_still_only_reads_it():
+    nested = NestedAreas()
+    # The case was opened in a1, whose unit is branch-a1: town's line, copied to the province.
+    assert may_act(TOWN_LEADER, nested, "a1", unit_id="branch-a1")
+    assert not may_act(PROVINCE_LEADER, nested, "a1", unit_id="branch-a1")
+    assert may_act(PROVINCE_LEADER, nested, "p", unit_id="province")
+
+
 @pytest.mark.parametrize("account", [Account("admin"), Account("auditor"), CADRE,
                                      Account("leader")])
 def test_only_leaders_with_a_unit_act_on_cases(account: Account):

@@ -35,15 +35,17 @@ PATHS = {"weekly": "/bao-cao/tuan", "urgent": "/bao-cao/dot-xuat"}
 
 
 def _week(site: Site, raw: str | None) -> Period:
-    """This week, or a past week named in the query (a late report sent afterwards)."""
+    """This week, or a week named in the query: a past one (a late report sent afterwards),
+    or the next once this week's deadline has passed (`Schedule.is_open`, as the API)."""
     schedule: Schedule = site.runtime.directory.schedule()
-    current = schedule.period_of(Cadence.WEEK, site.runtime.clock.now())
+    now = site.runtime.clock.now()
+    current = schedule.period_of(Cadence.WEEK, now)
     if not raw:
         return current
     period = Period.for_kind("weekly", raw)
-    if period > current:
-        raise Refused(422, f"Chưa đến tuần {period}: chỉ gửi báo cáo tuần hiện tại hoặc gửi bù "
-                           "tuần đã qua.")
+    if not schedule.is_open("weekly", period, now):
+        raise Refused(422, f"Chưa đến tuần {period}: chỉ gửi báo cáo tuần đã mở (tuần sau mở "
+                           "khi đã qua hạn báo cáo tuần này) hoặc gửi bù tuần đã qua.")
     return period
 
 
