@@ -62,8 +62,8 @@ class NotifierClient:
 
     async def ack_many(self, account_id: UUID, idempotency_key: str,
                        selection: Filters | None = None) -> dict[str, Any]:
-        """Acknowledge a group (or what filters select) at once: ``{"acknowledged",
-        "alert_ids"}``; the same key and selection answer the same again."""
+        """Acknowledge a group (or what filters select) at once: ``{"acknowledged"}``; the
+        same key and selection answer the same again."""
         request = AckAlerts(str(account_id), idempotency_key, **_known(selection))
         return (await self.rpc.call(contracts.ALERTS_ACK_MANY, request))["body"]
 

@@ -78,6 +78,7 @@ from services.notifier.unit_alerts import (
 log = structlog.get_logger(__name__)
 
 _REPORT = "ReportSubmitted"
+MAX_GROUPS = 200  # groups in one answer, newest first (their alerts stay reachable by filter)
 
 
 class NotifierService:
@@ -420,7 +421,9 @@ class NotifierService:
 
         def title(alert: Alert, count: int) -> str:
             return group_title(describe(self.view, alert, tz), count)
-        return {"groups": groups(alerts, _newest, title)}
+        found = groups(alerts, _newest, title)
+        # No answer grows with the data: the newest groups, and how many there are.
+        return {"groups": found[:MAX_GROUPS], "total": len(found)}
 
     def acknowledge_many(self, account_id: str, idempotency_key: str | None,
                          selection: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -437,7 +440,7 @@ class NotifierService:
                                "This Idempotency-Key was already used for another selection",
                                "Khoá chống gửi trùng này đã dùng cho một lựa chọn khác",
                                "Idempotency-Key")
-            return {"acknowledged": len(record.alert_ids), "alert_ids": record.alert_ids}
+            return {"acknowledged": len(record.alert_ids)}
         now = self.clock.now()
         batch = Batch()
         for alert in self.book.addressed_to(account):
@@ -448,7 +451,7 @@ class NotifierService:
         self._commit(batch, GroupAck(account_id=account, idempotency_key=key,
                                      selection_hash=chosen.digest(), alert_ids=ids, at=now))
         log.info("alerts_acknowledged", account_id=account, count=len(ids))
-        return {"acknowledged": len(ids), "alert_ids": ids}
+        return {"acknowledged": len(ids)}
 
     def unit_status(self, kind: str, period: str, unit_id: str, at: datetime) -> Status | None:
         """How a unit's own report stands at `at` (the engine's statuses); None if not owed."""
