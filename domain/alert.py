@@ -13,7 +13,9 @@ _NS = UUID("2d0e6a31-8f4b-4c1e-b7a9-5e3c9d1f0a62")
 REMINDER = "reminder"
 OVERDUE = "overdue"
 HOT_SPOT = "hot_spot"
-ALERT_KINDS = (REMINDER, OVERDUE, HOT_SPOT)
+UNIT_REPORT = "unit_report"  # a unit's report sent (or sent again) to the recipient's unit
+RETURNED = "returned"  # a report returned for correction, to its author
+ALERT_KINDS = (REMINDER, OVERDUE, HOT_SPOT, UNIT_REPORT, RETURNED)
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED)
 
@@ -31,7 +33,8 @@ class Alert(Aggregate):
     """Who was told about what, and what became of it.
 
     `chain` is the rollup line the alert may climb (unit ids, the area's own unit
-    first); `level` is the rung reached; `recipients` every account told so far.
+    first, or the owing unit's for a unit's own report, whose `area_id` is None);
+    `level` is the rung reached; `recipients` every account told so far.
     """
 
     @staticmethod
@@ -45,7 +48,7 @@ class Alert(Aggregate):
         kind: str,
         report_kind: str,
         period: str | None,
-        area_id: str,
+        area_id: str | None,
         chain: list[str],
         level: int,
         recipients: list[str],

@@ -102,7 +102,8 @@ def hot_spot_reach(chain: Sequence[str], severity: str,
     """The units a hot spot alert may reach and the rung it starts on.
 
     Urgent: every unit up to `urgent_top` at once; high: `high_levels` units. Either
-    keeps one further unit for when nobody acknowledges it in time.
+    may then climb, one unit per wait unacknowledged, up to `top` (at least one
+    further unit, when there is one).
     """
     units = list(chain)
     if not units:
@@ -111,12 +112,12 @@ def hot_spot_reach(chain: Sequence[str], severity: str,
         start = len(climb(units, policy.urgent_top)) - 1
     else:
         start = min(policy.high_levels, len(units)) - 1
-    return units[: start + 2], start
+    return units[: max(start + 2, len(climb(units, policy.top)))], start
 
 
 def hot_spot_level(start: int, last: int, since: datetime, wait: timedelta, at: datetime,
                    acknowledged: bool) -> int:
-    """One rung further once `wait` has passed unacknowledged since the report arrived."""
+    """One rung further for each `wait` that has passed unacknowledged since the report."""
     if acknowledged or at < since + wait:
         return start
-    return min(last, start + 1)
+    return min(last, start + (at - since) // wait)

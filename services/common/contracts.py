@@ -143,6 +143,52 @@ class ListAlerts:
     status: str | None = None  # open (the default), acknowledged, resolved or all
     limit: int | None = None  # 1-500, default 100 (services/common/paging.py)
     cursor: str | None = None  # next_cursor of the page before
+    # Filters (docs/notifier.md): alert type, report kind, period, unit, or a group's key.
+    type: str | None = None
+    kind: str | None = None
+    period: str | None = None
+    unit_id: str | None = None
+    group: str | None = None
+
+    def filters(self) -> dict[str, str]:
+        return alert_filters(self)
+
+
+def alert_filters(request: object) -> dict[str, str]:
+    """The filters a request names, left out when empty."""
+    names = ("type", "kind", "period", "unit_id", "group")
+    return {n: v for n in names if (v := getattr(request, n, None))}
+
+
+@dataclass(frozen=True)
+class AlertGroups:
+    """The account's alerts grouped by type, report kind, period and unit."""
+
+    account_id: str
+    status: str | None = None
+    type: str | None = None
+    kind: str | None = None
+    period: str | None = None
+    unit_id: str | None = None
+
+    def filters(self) -> dict[str, str]:
+        return alert_filters(self)
+
+
+@dataclass(frozen=True)
+class AckAlerts:
+    """Acknowledge every open alert of the account in a group or matching the filters."""
+
+    account_id: str
+    idempotency_key: str
+    group: str | None = None
+    type: str | None = None
+    kind: str | None = None
+    period: str | None = None
+    unit_id: str | None = None
+
+    def filters(self) -> dict[str, str]:
+        return alert_filters(self)
 
 
 @dataclass(frozen=True)
@@ -221,8 +267,10 @@ AGGREGATOR_HEALTH: Rpc[Empty, Health] = Rpc("aggregator.health", Empty)
 ALERTS_LIST: Rpc[ListAlerts, Reply[Alerts]] = Rpc("alerts.list", ListAlerts)
 ALERTS_ACK: Rpc[AckAlert, Reply[dict[str, Any]]] = Rpc("alerts.ack", AckAlert)
 OVERDUE: Rpc[Overdue, Reply[OverduePage]] = Rpc("overdue", Overdue)
+ALERTS_GROUPS: Rpc[AlertGroups, Reply[dict[str, Any]]] = Rpc("alerts.groups", AlertGroups)
+ALERTS_ACK_MANY: Rpc[AckAlerts, Reply[dict[str, Any]]] = Rpc("alerts.ack_many", AckAlerts)
 NOTIFIER_HEALTH: Rpc[Empty, Health] = Rpc("notifier.health", Empty)
 
 EVERY: tuple[Rpc[Any, Any], ...] = (AUTH_TOKEN, REPORTS_SUBMIT, REPORTS_GET, ROLLUPS_GET,
                                     AGGREGATOR_HEALTH, ALERTS_LIST, ALERTS_ACK, OVERDUE,
-                                    NOTIFIER_HEALTH)
+                                    NOTIFIER_HEALTH, ALERTS_GROUPS, ALERTS_ACK_MANY)

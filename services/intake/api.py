@@ -50,6 +50,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 Auth = Annotated[str | None, Header(description="Bearer token")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 Limit = Annotated[int, Query(ge=1, le=500)]
+Filter = Annotated[str | None, Query(max_length=200)]
 Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the page before")]
 SUBMITTED = Counter("tinhhinh_reports_total", "Report submissions answered", ["status"])
 REFUSED = Counter("tinhhinh_refusals_total", "Requests refused", ["code"])
@@ -323,9 +324,40 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.get("/api/v1/alerts")
     async def list_alerts(authorization: Auth = None, status: str = "open",
-                          limit: Limit = 100, cursor: Cursor = None) -> JSONResponse:
+                          limit: Limit = 100, cursor: Cursor = None, type: Filter = None,
+                          kind: Filter = None, period: Filter = None, unit_id: Filter = None,
+                          group: Filter = None) -> JSONResponse:
         account = await caller(authorization)
-        return JSONResponse(await notifier.alerts(account.id, status, limit, cursor))
+        filters = {"type": type, "kind": kind, "period": period, "unit_id": unit_id,
+                   "group": group}
+        return JSONResponse(await notifier.alerts(account.id, status, limit, cursor, filters))
+
+    @app.get("/api/v1/alerts/groups")
+    async def alert_groups(authorization: Auth = None, status: str = "open",
+                           type: Filter = None, kind: Filter = None, period: Filter = None,
+                           unit_id: Filter = None) -> JSONResponse:
+        """Extension beyond CONTRACT (docs/api.md): the caller's alerts grouped."""
+        account = await caller(authorization)
+        filters = {"type": type, "kind": kind, "period": period, "unit_id": unit_id}
+        return JSONResponse(await notifier.groups(account.id, status, filters))
+
+    @app.post("/api/v1/alerts/ack")
+    async def ack_alerts(request: Request, authorization: Auth = None,
+                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        """Extension beyond CONTRACT (docs/api.md): acknowledge a group at once."""
+        account = await caller(authorization)
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            raise InvalidInput("invalid_json", "The body must be a JSON object",
+                               "Nội dung gửi lên phải là một đối tượng JSON", "body")
+        if not idempotency_key or not idempotency_key.strip():
+            raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
+                               "Cần có tiêu đề Idempotency-Key", "Idempotency-Key")
+        for name, value in body.items():
+            if value is not None and not isinstance(value, str):
+                raise InvalidInput("invalid_field", f"{name} must be text",
+                                   f"{name} phải là chuỗi ký tự", str(name))
+        return JSONResponse(await notifier.ack_many(account.id, idempotency_key, body))
 
     @app.post("/api/v1/alerts/{alert_id}/ack")
     async def ack_alert(alert_id: str, authorization: Auth = None) -> JSONResponse:

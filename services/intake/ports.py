@@ -4,6 +4,7 @@ their own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -21,10 +22,21 @@ class Aggregator(Protocol):
 
 class Notifier(Protocol):
     async def alerts(self, account_id: UUID, status: str = "open", limit: int | None = None,
-                     cursor: str | None = None) -> Alerts:
+                     cursor: str | None = None,
+                     filters: Mapping[str, str | None] | None = None) -> Alerts:
         """One page of the account's alerts, newest first: ``{"alerts", "next_cursor",
         "total"}``, each alert ``{"alert_id", "kind", "status", "message_vi", "area_id",
-        "period", "raised_at", ...}``."""
+        "period", "raised_at", ...}``; `filters`: type, kind, period, unit_id, group."""
+        ...
+
+    async def groups(self, account_id: UUID, status: str = "open",
+                     filters: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+        """The account's alerts grouped by type, kind, period and unit: ``{"groups"}``."""
+        ...
+
+    async def ack_many(self, account_id: UUID, idempotency_key: str,
+                       selection: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+        """Acknowledge every open alert of a group (or matching filters) at once."""
         ...
 
     async def ack(self, account_id: UUID, alert_id: str) -> dict[str, Any]:

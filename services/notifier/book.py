@@ -11,6 +11,7 @@ import structlog
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.alert import HOT_SPOT, OVERDUE, REMINDER, Alert
+from domain.alert_ack import GroupAck
 from domain.delivery import Delivery
 from services.notifier.dead_letter import DeadLetter
 from services.notifier.store import AlertStore
@@ -29,6 +30,7 @@ class AlertBook:
         self.reminders: dict[str, set[UUID]] = defaultdict(set)
         self._by_account: dict[str, set[UUID]] = defaultdict(set)
         self.dead_letters: dict[UUID, DeadLetter] = {}
+        self.group_acks: dict[UUID, GroupAck] = {}
 
     def load(self) -> None:
         """Replay the notifier's own events into aggregates, then index them."""
@@ -39,7 +41,7 @@ class AlertBook:
             self._index(aggregate)
         log.info("alerts_loaded", alerts=len(self.alerts), pending=len(self.pending))
 
-    def commit(self, *aggregates: Alert | Delivery | DeadLetter) -> None:
+    def commit(self, *aggregates: Alert | Delivery | DeadLetter | GroupAck) -> None:
         """Save in one transaction; on failure forget the unsaved changes and re-raise."""
         if not aggregates:
             return
@@ -61,6 +63,9 @@ class AlertBook:
     def _index(self, aggregate: Any) -> None:
         if isinstance(aggregate, DeadLetter):
             self.dead_letters[aggregate.id] = aggregate
+            return
+        if isinstance(aggregate, GroupAck):
+            self.group_acks[aggregate.id] = aggregate
             return
         if isinstance(aggregate, Delivery):
             if aggregate.pending:

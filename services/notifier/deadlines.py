@@ -107,6 +107,27 @@ def units_passed(engine: ObligationEngine, at: datetime, kinds: Iterable[str] = 
     return found
 
 
+def units_reminding(engine: ObligationEngine, at: datetime,
+                    kinds: Iterable[str] = KINDS) -> list[OwedItem]:
+    """The units' own reports not yet due whose reminder time has come."""
+    found = []
+    for kind in kinds:
+        cadence = REPORT_KIND_CADENCE.get(kind)
+        if cadence is None:
+            continue
+        for item in engine.owed(engine.schedule.period_of(cadence, at), [kind], OwnerType.UNIT):
+            if reminder_due(item.reminder, item.deadline, at):
+                found.append(item)
+    return found
+
+
+def unit_missing(received: Received, item: OwedItem, at: datetime) -> bool:
+    """True if the unit had not sent this report by `at` (one returned still counts as sent:
+    it stands returned, not overdue)."""
+    sent = received.unit_when(item.kind, str(item.period), item.owner.id)
+    return sent is None or sent[0] > at
+
+
 def reminding(engine: ObligationEngine, at: datetime, kinds: Iterable[str] = KINDS) -> list[Due]:
     """The cadres' deadlines not yet passed whose reminder time has come."""
     found = []
@@ -187,9 +208,8 @@ def overdue(view: NetworkView, received: Received, at: datetime,
                 unit_id = units[area_id] = view.unit_for_area(area_id)
             rows.append({"kind": kind, "period": label, "cadre_id": cadre_id,
                          "area_id": area_id, "unit_id": unit_id, "deadline": deadline})
-    # Nothing received counts for a unit's own report until units can send one.
     rows.extend({"kind": item.kind, "period": str(item.period), "cadre_id": None,
                  "area_id": None, "unit_id": item.unit_id,
                  "deadline": item.deadline.isoformat()}
-                for item in units_passed(engine, at, kinds))
+                for item in units_passed(engine, at, kinds) if unit_missing(received, item, at))
     return sorted(rows, key=lambda r: r["deadline"])

@@ -88,6 +88,14 @@ def _describe(view: NetworkView, alert: Alert, tz: ZoneInfo) -> dict[str, Any]:
                        "severity_vi": SEVERITIES.get(str(spot.get("severity")), "")}
                       for spot in detail.get("hot_spots", [])],
         "acknowledged_by": sorted(alert.acknowledged),
+        "owner": detail.get("owner", "unit" if alert.kind == "unit_report" else "cadre"),
+        "reason": detail.get("reason"),
+        "number": detail.get("number"),
+        "revision": detail.get("revision"),
+        "resent": bool(detail.get("resent")),
+        "unit_report_id": detail.get("unit_report_id"),
+        "by_unit_id": detail.get("by_unit"),
+        "by_unit_name": _name(view.units, detail.get("by_unit")),
     }
 
 

@@ -54,14 +54,28 @@ class People:
     def chain(self, area_id: str) -> list[str]:
         """The area's own unit, then each rollup parent up to the top of the tree."""
         if area_id not in self._chains:
-            chain: list[str] = []
-            current = self.view.unit_for_area(area_id)
-            while current is not None and current not in chain and len(chain) < _MAX_DEPTH:
-                chain.append(current)
-                unit = self.view.units.get(current)
-                current = None if unit is None else unit.parent
-            self._chains[area_id] = chain
+            self._chains[area_id] = self.unit_chain(self.view.unit_for_area(area_id))
         return self._chains[area_id]
+
+    def unit_chain(self, unit_id: str | None) -> list[str]:
+        """The unit, then each rollup parent up to the top of the tree."""
+        chain: list[str] = []
+        current = unit_id
+        while current is not None and current not in chain and len(chain) < _MAX_DEPTH:
+            chain.append(current)
+            unit = self.view.units.get(current)
+            current = None if unit is None else unit.parent
+        return chain
+
+    def copies(self, unit_ids: list[str]) -> list[str]:
+        """The copy recipients (`copies_to`) of these units, in order, each once."""
+        found: dict[str, None] = {}
+        for unit_id in unit_ids:
+            unit = self.view.units.get(unit_id)
+            for copy_to in () if unit is None else unit.copies_to:
+                if copy_to in self.view.units:
+                    found.setdefault(copy_to)
+        return list(found)
 
     def visible_rows(self, account_id: str, rows: list[dict[str, Any]],
                      at: datetime) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""The reports received so far, keyed for deadline sweeps: (kind, period) → (cadre, area)."""
+"""The reports received so far, keyed for deadline sweeps: (kind, period) → (cadre, area),
+and the units' own reports: (kind, period, unit) → first sent, and whether it stands returned."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ class Received:
         self._pairs: list[Pair] = []
         self._by_due: dict[tuple[str, str], dict[int, tuple[datetime, datetime | None]]] = {}
         self._latest: dict[tuple[str, str], datetime] = {}
+        # Returned for correction and not yet corrected: (kind, period, pair number).
+        self._returned: set[tuple[str, str, int]] = set()
+        # A unit's own report: (kind, period, unit) → when first sent; returned ones.
+        self._units: dict[tuple[str, str, str], datetime] = {}
+        self._units_returned: set[tuple[str, str, str]] = set()
 
     def number(self, cadre_id: str, area_id: str) -> int:
         """The pair's number, given on first sight."""
@@ -58,6 +64,54 @@ class Received:
             return False  # urgent reports have no period and no deadline
         return self.add(str(data["kind"]), str(period), str(data["cadre_id"]),
                         str(data["area_id"]), submitted_at, as_instant(data.get("device_time")))
+
+    def return_report(self, data: Mapping[str, Any]) -> None:
+        """ReportReturned: the pair's report stands returned until corrected."""
+        if data.get("period") is None:
+            return
+        number = self.number(str(data["cadre_id"]), str(data["area_id"]))
+        self._returned.add((str(data["kind"]), str(data["period"]), number))
+
+    def correct_report(self, data: Mapping[str, Any]) -> None:
+        """ReportCorrected: received again, judged by when the first revision arrived."""
+        period = data.get("period")
+        if period is None:
+            return
+        kind, cadre_id, area_id = str(data["kind"]), str(data["cadre_id"]), str(data["area_id"])
+        self._returned.discard((kind, str(period), self.number(cadre_id, area_id)))
+        first = as_instant(data.get("first_submitted_at")) or as_instant(data.get("corrected_at"))
+        if first is not None:
+            self.add(kind, str(period), cadre_id, area_id, first)
+
+    def returned(self, kind: str, period: str, cadre_id: str, area_id: str) -> bool:
+        number = self._numbers.get((cadre_id, area_id))
+        return number is not None and (kind, period, number) in self._returned
+
+    def unit_sent(self, data: Mapping[str, Any]) -> bool:
+        """UnitReportSent or UnitReportResent: the unit's obligation is received at the
+        first sending; a resent one no longer stands returned. False if malformed."""
+        first = as_instant(data.get("first_sent_at")) or as_instant(data.get("sent_at"))
+        if first is None or not data.get("unit_id") or not data.get("period"):
+            return False
+        key = (str(data.get("kind")), str(data["period"]), str(data["unit_id"]))
+        known = self._units.get(key)
+        if known is None or first < known:
+            self._units[key] = first
+        self._units_returned.discard(key)
+        return True
+
+    def unit_returned(self, data: Mapping[str, Any]) -> None:
+        """UnitReportReturned: the unit's report stands returned until sent again."""
+        if data.get("unit_id") and data.get("period"):
+            self._units_returned.add((str(data.get("kind")), str(data["period"]),
+                                      str(data["unit_id"])))
+
+    def unit_when(self, kind: str, period: str, unit_id: str) -> tuple[datetime, bool] | None:
+        """When the unit first sent its report of this kind and period, and whether it
+        stands returned now; None if never sent."""
+        key = (kind, period, unit_id)
+        sent = self._units.get(key)
+        return None if sent is None else (sent, key in self._units_returned)
 
     def numbers(self, kind: str, period: str,
                 at: datetime) -> Mapping[int, object] | Collection[int]:

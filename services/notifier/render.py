@@ -10,7 +10,10 @@ from jinja2 import Template
 
 from services.common.templating import environment
 
-_KIND_VI = {"reminder": "nhắc hạn", "overdue": "quá hạn", "hot_spot": "điểm nóng"}
+_KIND_VI = {"reminder": "nhắc hạn", "overdue": "quá hạn", "hot_spot": "điểm nóng",
+            "unit_report": "báo cáo mới", "returned": "trả lại để sửa"}
+_GROUP_VI = {"reminder": "Nhắc hạn", "overdue": "Quá hạn", "hot_spot": "Điểm nóng",
+             "unit_report": "Báo cáo mới", "returned": "Trả lại để sửa"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,17 @@ def headline(item: dict[str, Any]) -> str:
     """One alert in one Vietnamese line: the subject a digest of it alone would have."""
     items = [{**item, "step": item.get("step", "raised")}]
     return _subject({"items": items, "summary": summary(items)})
+
+
+def group_title(item: dict[str, Any], count: int) -> str:
+    """A group of alerts in one Vietnamese line: its type, kind, period, unit and count."""
+    parts = [_GROUP_VI.get(str(item["kind"]), str(item["kind"])), str(item["report_kind_vi"])]
+    if item.get("period"):
+        parts.append(f"kỳ {item['period']}")
+    title = " ".join(parts)
+    if item.get("unit_name"):
+        title += f" — {item['unit_name']}"
+    return f"{title} ({count})"
 
 
 def render(payload: dict[str, Any]) -> Message:

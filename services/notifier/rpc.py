@@ -13,6 +13,8 @@ from faststream.nats import NatsBroker, NatsRouter
 from services.common import contracts
 from services.common.contracts import (
     AckAlert,
+    AckAlerts,
+    AlertGroups,
     Alerts,
     Empty,
     Health,
@@ -37,7 +39,15 @@ def build_router(service: NotifierService, call: Call,
     async def list_alerts(request: ListAlerts) -> Reply[Alerts]:
         return {"status": 200, "body": await call(service.alerts_for, request.account_id,
                                                   request.status, request.limit,
-                                                  request.cursor)}
+                                                  request.cursor, request.filters())}
+
+    async def groups(request: AlertGroups) -> Reply[dict[str, Any]]:
+        return {"status": 200, "body": await call(service.alert_groups, request.account_id,
+                                                  request.status, request.filters())}
+
+    async def ack_many(request: AckAlerts) -> Reply[dict[str, Any]]:
+        return {"status": 200, "body": await call(service.acknowledge_many, request.account_id,
+                                                  request.idempotency_key, request.filters())}
 
     async def ack(request: AckAlert) -> Reply[dict[str, Any]]:
         return {"status": 200, "body": await call(service.acknowledge, request.account_id,
@@ -53,6 +63,8 @@ def build_router(service: NotifierService, call: Call,
 
     answer(router, contracts.ALERTS_LIST, QUEUE, list_alerts)
     answer(router, contracts.ALERTS_ACK, QUEUE, ack)
+    answer(router, contracts.ALERTS_GROUPS, QUEUE, groups)
+    answer(router, contracts.ALERTS_ACK_MANY, QUEUE, ack_many)
     answer(router, contracts.OVERDUE, QUEUE, overdue)
     answer(router, contracts.NOTIFIER_HEALTH, QUEUE, ready)
     return router

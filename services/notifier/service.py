@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -24,9 +25,10 @@ from domain.alert import (
     alert_id,
     alert_key,
 )
+from domain.alert_ack import GroupAck, group_ack_id
 from domain.clock import Clock, as_instant
 from domain.delivery import NATS, Delivery
-from domain.errors import DomainError, InvalidInput, NotFound
+from domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from domain.ladder import (
     URGENT,
     EscalationPolicy,
@@ -36,36 +38,47 @@ from domain.ladder import (
     overdue_level,
     worst,
 )
+from domain.obligation_engine import OwedItem, Owner, Receipt, Status
+from domain.obligations import OwnerType
+from domain.periods import Period
 from services.common.network_view import NetworkView
 from services.common.paging import Key, in_key_order, newest_first, within_budget
+from services.notifier.batch import Batch
 from services.notifier.book import AlertBook
 from services.notifier.dead_letter import DeadLetter, dead_letter_id
-from services.notifier.deadlines import Coverage, Due, missing, overdue, passed, reminding
-from services.notifier.digest import ESCALATED, RAISED, Notice, describe, digests, feed
+from services.notifier.deadlines import (
+    Coverage,
+    Due,
+    missing,
+    overdue,
+    passed,
+    reminding,
+    unit_missing,
+    units_passed,
+    units_reminding,
+)
+from services.notifier.digest import ESCALATED, RAISED, describe, digests, feed
+from services.notifier.groups import Selection, groups
 from services.notifier.people import People
 from services.notifier.received import Received
+from services.notifier.render import group_title
 from services.notifier.settings import Channels
+from services.notifier.unit_alerts import (
+    REPORT_CORRECTED,
+    REPORT_RETURNED,
+    UNIT_RETURNED,
+    UNIT_SENT,
+    report_corrected,
+    report_returned,
+    unit_place,
+    unit_returned,
+    unit_sent,
+)
 
 log = structlog.get_logger(__name__)
 
 _REPORT = "ReportSubmitted"
-
-
-class Batch:
-    """What one use case changed: alerts, who to tell, and what to publish."""
-
-    def __init__(self) -> None:
-        self.alerts: dict[UUID, Alert] = {}
-        self.notices: dict[tuple[str, UUID], Notice] = {}
-        self.changes: dict[UUID, tuple[Alert, str]] = {}
-
-    def changed(self, alert: Alert, change: str) -> None:
-        self.alerts[alert.id] = alert
-        self.changes[alert.id] = (alert, change)
-
-    def tell(self, recipients: list[str], alert: Alert, step: str) -> None:
-        for account_id in recipients:
-            self.notices[(account_id, alert.id)] = Notice(account_id, alert, step)
+MAX_GROUPS = 200  # groups in one answer, newest first (their alerts stay reachable by filter)
 
 
 class NotifierService:
@@ -93,8 +106,21 @@ class NotifierService:
             type_, data = str(envelope["type"]), envelope["data"]
             if self.view.apply(type_, envelope["aggregate_id"], data):
                 self._network_changed()
-            elif type_ == _REPORT:
-                self.received.add_report(data)
+            else:
+                self._record(type_, data)
+
+    def _record(self, type_: str, data: dict[str, Any]) -> None:
+        """Keep in the ledger what an event says was received, returned or sent again."""
+        if type_ == _REPORT:
+            self.received.add_report(data)
+        elif type_ == REPORT_RETURNED:
+            self.received.return_report(data)
+        elif type_ == REPORT_CORRECTED:
+            self.received.correct_report(data)
+        elif type_ in UNIT_SENT:
+            self.received.unit_sent(data)
+        elif type_ == UNIT_RETURNED:
+            self.received.unit_returned(data)
 
     def apply(self, envelope: dict[str, Any], *, remember: bool = True) -> int:
         """Take one envelope in; `remember=False` when its state was already replayed.
@@ -106,13 +132,22 @@ class NotifierService:
         if remember and self.view.apply(type_, envelope["aggregate_id"], data):
             self._network_changed()
             return 0
+        if remember:
+            self._record(type_, data)
+        now = self.clock.now()
         if type_ == _REPORT:
-            if remember:
-                self.received.add_report(data)
             return self._commit(self._on_report(str(envelope["aggregate_id"]), data))
         if type_ == "CaseStatusChanged" and data.get("status") == "resolved":
             return self._commit(self._on_case_closed(data))
-        return 0
+        if type_ in UNIT_SENT:
+            return self._commit(unit_sent(self.book, self.people, envelope, now))
+        if type_ == UNIT_RETURNED:
+            return self._commit(unit_returned(self.book, self.people, envelope, now))
+        if type_ == REPORT_RETURNED:
+            return self._commit(report_returned(self.book, self.people, envelope, now))
+        if type_ == REPORT_CORRECTED:
+            return self._commit(report_corrected(self.book, envelope, now))
+        return 0  # an event the notifier does not follow
 
     def dead_letter(self, seq: int, subject: str, reason: str, payload: bytes) -> bool:
         """Keep an envelope no retry could apply; False if this one was kept already."""
@@ -161,7 +196,7 @@ class NotifierService:
             return
         wait = policy.urgent_ack if severity == URGENT else policy.high_ack
         level = hot_spot_level(start, len(reach) - 1, since, wait, now, acknowledged=False)
-        recipients = self.people.leaders(reach[: level + 1])
+        recipients = self._hot_spot_people(reach[: level + 1], severity)
         alert = Alert(
             key=key, kind=HOT_SPOT, report_kind=str(data["kind"]), period=data.get("period"),
             area_id=area_id, chain=reach, level=level, recipients=recipients,
@@ -175,6 +210,13 @@ class NotifierService:
         batch.tell(recipients, alert, RAISED)
         log.info("hot_spot_alert_raised", alert_id=str(alert.id), area_id=area_id,
                  report_id=report_id, severity=severity, recipients=len(recipients))
+
+    def _hot_spot_people(self, units: list[str], severity: object) -> list[str]:
+        """The leaders of these units; for an urgent hot spot, of their copy recipients too
+        (seed 002: the town reports "đồng thời" to Ban Dân vận Tỉnh ủy and Hội CCB tỉnh)."""
+        if severity == URGENT:
+            units = list(dict.fromkeys([*units, *self.people.copies(units)]))
+        return self.people.leaders(units)
 
     def _on_case_closed(self, data: dict[str, Any]) -> Batch:
         # CaseStatusChanged to "resolved" carries the ids of the reports the case gathered.
@@ -217,6 +259,14 @@ class NotifierService:
                 if ("overdue", _swept_key(due)) not in self._swept:
                     self._raise_overdue(batch, due, now)
                     swept.append(("overdue", _swept_key(due)))
+            for item in units_reminding(engine, now, self.kinds):
+                if ("unit_reminder", _item_key(item)) not in self._swept:
+                    self._raise_unit(batch, item, REMINDER, now)
+                    swept.append(("unit_reminder", _item_key(item)))
+            for item in units_passed(engine, now, self.kinds):
+                if ("unit_overdue", _item_key(item)) not in self._swept:
+                    self._raise_unit(batch, item, OVERDUE, now)
+                    swept.append(("unit_overdue", _item_key(item)))
         self._climb(batch, now)
         queued = self._commit(batch)
         # Only once saved: a sweep whose save failed is swept again on the next tick.
@@ -245,7 +295,8 @@ class NotifierService:
     def _raise_overdue(self, batch: Batch, due: Due, now: datetime) -> None:
         for reminder_id in list(self.book.reminders.get(due.label, ())):
             reminder = self.book.alerts[reminder_id]
-            if reminder.resolve("deadline_passed", now):
+            # A unit's own reminder ends at its own deadline (_raise_unit).
+            if reminder.area_id is not None and reminder.resolve("deadline_passed", now):
                 batch.changed(reminder, "resolved")
         policy = self.policy()
         raised = 0
@@ -268,6 +319,34 @@ class NotifierService:
         if raised:
             log.info("overdue_alerts_raised", kind=due.kind, period=due.label, areas=raised)
 
+    def _raise_unit(self, batch: Batch, item: OwedItem, kind: str, now: datetime) -> None:
+        """A unit's own report: a reminder to its leaders, or overdue from its leaders up
+        its line. Never for a unit with nobody to file it or one that has sent it."""
+        unit_id, label = item.owner.id, str(item.period)
+        key = alert_key(kind, unit_place(unit_id), label)
+        if alert_id(key) in self.book.alerts or not unit_missing(self.received, item, now):
+            return
+        if not self.people.leaders([unit_id]):
+            return
+        if kind == REMINDER:
+            chain, level = [unit_id], 0
+        else:
+            reminder = self.book.alerts.get(alert_id(alert_key(REMINDER, unit_place(unit_id),
+                                                               label)))
+            if reminder is not None and reminder.resolve("deadline_passed", now):
+                batch.changed(reminder, "resolved")
+            policy = self.policy()
+            chain = climb(self.people.unit_chain(unit_id), policy.top)
+            level = overdue_level(item.deadline, policy.overdue_grace, now,
+                                  max(0, len(chain) - 1)) or 0
+        recipients = self.people.leaders(chain[: level + 1])
+        alert = Alert(key=key, kind=kind, report_kind=item.kind, period=label, area_id=None,
+                      chain=chain, level=level, recipients=recipients, cadre_ids=[],
+                      since=item.deadline, raised_at=now,
+                      detail={"owner": "unit", "recipients": list(item.recipients)})
+        batch.changed(alert, "raised")
+        batch.tell(recipients, alert, RAISED)
+
     def _climb(self, batch: Batch, now: datetime) -> None:
         policy = self.policy()
         climbed: Counter[str] = Counter()
@@ -284,7 +363,9 @@ class NotifierService:
             if target is None or target <= alert.level:
                 continue
             before = set(alert.recipients)
-            recipients = self.people.leaders(alert.chain[alert.level + 1: target + 1])
+            reached = alert.chain[alert.level + 1: target + 1]
+            recipients = (self._hot_spot_people(reached, alert.detail.get("severity"))
+                          if alert.kind == HOT_SPOT else self.people.leaders(reached))
             if alert.escalate(target, recipients, now):
                 batch.changed(alert, "escalated")
                 batch.tell([r for r in alert.recipients if r not in before], alert, ESCALATED)
@@ -292,30 +373,37 @@ class NotifierService:
         if climbed:
             log.info("alerts_escalated", to=dict(climbed))
 
-    def _commit(self, batch: Batch) -> int:
-        if not batch.alerts:
+    def _commit(self, batch: Batch, *others: GroupAck) -> int:
+        if not batch.alerts and not others:
             return 0
         now = self.clock.now()
         deliveries = digests(self.view, self.channels, list(batch.notices.values()), now)
         if self.channels.nats:
             deliveries += feed(list(batch.changes.values()), now)
-        self.book.commit(*batch.alerts.values(), *deliveries)
+        self.book.commit(*batch.alerts.values(), *deliveries, *others)
         return len(deliveries)
 
     # -- people asking ---------------------------------------------------------------------
-    def alerts_for(self, account_id: str, status: str | None = None, limit: object = None,
-                   cursor: str | None = None) -> dict[str, Any]:
-        """One page of the alerts addressed to one account, newest first (open by default):
-        ``{"alerts", "next_cursor", "total"}``, so no answer grows with the data."""
+    def _selected(self, account_id: str, status: str | None,
+                  filters: Mapping[str, Any] | None) -> list[Alert]:
         wanted = status or "open"
         if wanted != "all" and wanted not in STATUSES:
             raise InvalidInput("invalid_status",
                                "status must be open, acknowledged, resolved or all",
                                "Trạng thái phải là open, acknowledged, resolved hoặc all",
                                "status")
+        selection = Selection.from_mapping(filters)
+        return [a for a in self.book.addressed_to(_account(account_id))
+                if (wanted == "all" or a.status == wanted) and selection.matches(a)]
+
+    def alerts_for(self, account_id: str, status: str | None = None, limit: object = None,
+                   cursor: str | None = None,
+                   filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One page of the alerts addressed to one account, newest first (open by default):
+        ``{"alerts", "next_cursor", "total"}``, so no answer grows with the data. `filters`
+        (type, kind, period, unit_id, or a group key) narrow it."""
+        alerts = self._selected(account_id, status, filters)
         tz = self.view.schedule().tz
-        alerts = [a for a in self.book.addressed_to(_account(account_id))
-                  if wanted == "all" or a.status == wanted]
         page = newest_first(alerts, _newest, limit, cursor)
         described = {a.id: describe(self.view, a, tz) for a in page.items}
         # An alert may carry twenty long hot spot titles: a page is cut by bytes too.
@@ -323,6 +411,69 @@ class NotifierService:
             described[a.id], ensure_ascii=False, default=str).encode()))
         return {"alerts": [described[a.id] for a in page.items],
                 "next_cursor": page.next_cursor, "total": page.total}
+
+    def alert_groups(self, account_id: str, status: str | None = None,
+                     filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The account's alerts grouped by type, report kind, period and unit, with counts,
+        newest group first: ``{"groups": [...]}``."""
+        alerts = self._selected(account_id, status, filters)
+        tz = self.view.schedule().tz
+
+        def title(alert: Alert, count: int) -> str:
+            return group_title(describe(self.view, alert, tz), count)
+        found = groups(alerts, _newest, title)
+        # No answer grows with the data: the newest groups, and how many there are.
+        return {"groups": found[:MAX_GROUPS], "total": len(found)}
+
+    def acknowledge_many(self, account_id: str, idempotency_key: str | None,
+                         selection: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Acknowledge every open alert of the account in a group (or matching filters;
+        none: all of them) at once. The same key and selection answer the same again and
+        record nothing; the same key with another selection is a conflict."""
+        account = _account(account_id)
+        key = _idempotency_key(idempotency_key)
+        chosen = Selection.from_mapping(selection)
+        record = self.book.group_acks.get(group_ack_id(account, key))
+        if record is not None:
+            if record.selection_hash != chosen.digest():
+                raise Conflict("idempotency_conflict",
+                               "This Idempotency-Key was already used for another selection",
+                               "Khoá chống gửi trùng này đã dùng cho một lựa chọn khác",
+                               "Idempotency-Key")
+            return {"acknowledged": len(record.alert_ids)}
+        now = self.clock.now()
+        batch = Batch()
+        for alert in self.book.addressed_to(account):
+            if alert.status == "open" and chosen.matches(alert) and alert.acknowledge(account,
+                                                                                       now):
+                batch.changed(alert, "acknowledged")
+        ids = sorted(str(a) for a in batch.alerts)
+        self._commit(batch, GroupAck(account_id=account, idempotency_key=key,
+                                     selection_hash=chosen.digest(), alert_ids=ids, at=now))
+        log.info("alerts_acknowledged", account_id=account, count=len(ids))
+        return {"acknowledged": len(ids)}
+
+    def unit_status(self, kind: str, period: str, unit_id: str, at: datetime) -> Status | None:
+        """How a unit's own report stands at `at` (the engine's statuses); None if not owed."""
+        items = [i for i in self.view.engine().owed(Period.parse(period), [kind], OwnerType.UNIT)
+                 if i.owner.id == unit_id]
+        sent = self.received.unit_when(kind, period, unit_id)
+        receipts = [] if sent is None else [Receipt(kind, Period.parse(period),
+                                                    Owner(OwnerType.UNIT, unit_id), None,
+                                                    sent[0], returned=sent[1])]
+        return _status(self.view.engine().standing(items, receipts, at))
+
+    def cadre_status(self, kind: str, period: str, cadre_id: str, area_id: str,
+                     at: datetime) -> Status | None:
+        """How a cadre's report for an area stands at `at`; None if not owed."""
+        items = [i for i in self.view.engine().owed(Period.parse(period), [kind],
+                                                    OwnerType.CADRE)
+                 if i.owner.id == cadre_id and i.area_id == area_id]
+        got = self.received.when(kind, period, cadre_id, area_id)
+        receipts = [] if got is None else [Receipt(
+            kind, Period.parse(period), Owner(OwnerType.CADRE, cadre_id), area_id, got[0],
+            returned=self.received.returned(kind, period, cadre_id, area_id))]
+        return _status(self.view.engine().standing(items, receipts, at))
 
     def acknowledge(self, account_id: str, raw_alert_id: str) -> dict[str, Any]:
         """Acknowledge an alert addressed to the account; anyone else is told it is not there."""
@@ -391,6 +542,23 @@ class NotifierService:
         delivery = self.book.pending.get(delivery_id)
         if delivery is not None and delivery.cancel(f"rejected: {reason}"[:500], self.clock.now()):
             self.book.commit(delivery)
+
+
+def _status(standings: list[Any]) -> Status | None:
+    return standings[0].status if standings else None
+
+
+def _idempotency_key(value: str | None) -> str:
+    if value is None or not value.strip() or len(value) > 200:
+        raise InvalidInput("missing_idempotency_key",
+                           "The Idempotency-Key header is required (at most 200 characters)",
+                           "Cần có tiêu đề Idempotency-Key (tối đa 200 ký tự)",
+                           "Idempotency-Key")
+    return value.strip()
+
+
+def _item_key(item: OwedItem) -> str:
+    return f"{item.kind}:{item.period}:{item.owner.id}:{item.deadline.isoformat()}"
 
 
 def _swept_key(due: Due) -> str:

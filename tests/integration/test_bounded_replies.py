@@ -141,6 +141,10 @@ async def _largest_replies(system: System, alerts: Any, aggregator: Any) -> dict
     assert page["body"]["total"] >= 4 * 8
     keep(contracts.ALERTS_ACK.name, await request(system, contracts.ALERTS_ACK, {
         "account_id": leader, "alert_id": page["body"]["alerts"][0]["alert_id"]}))
+    keep(contracts.ALERTS_GROUPS.name, await request(system, contracts.ALERTS_GROUPS, {
+        "account_id": leader, "status": "all"}))
+    keep(contracts.ALERTS_ACK_MANY.name, await request(system, contracts.ALERTS_ACK_MANY, {
+        "account_id": leader, "idempotency_key": "k-all"}))
     keep(contracts.OVERDUE.name, await request(system, contracts.OVERDUE,
                                                {"at": AT, "limit": 500}))
     keep(contracts.AGGREGATOR_HEALTH.name,

@@ -23,6 +23,9 @@ VALID: dict[str, tuple[dict[str, Any], str | None]] = {
     "alerts.list": ({"account_id": "a-1", "status": "open"}, "account_id"),
     "alerts.ack": ({"account_id": "a-1", "alert_id": "x-1"}, "alert_id"),
     "overdue": ({"at": "2026-11-26T14:00:00+07:00", "account_id": "a-1"}, "at"),
+    "alerts.groups": ({"account_id": "a-1", "type": "overdue"}, "account_id"),
+    "alerts.ack_many": ({"account_id": "a-1", "idempotency_key": "k-1",
+                         "group": "overdue|weekly|2026-W48|ccb-ho"}, "idempotency_key"),
     "notifier.health": ({}, None),
 }
 REQUIRED: dict[str, list[str]] = {
@@ -33,6 +36,8 @@ REQUIRED: dict[str, list[str]] = {
     "alerts.list": ["account_id"],
     "alerts.ack": ["account_id", "alert_id"],
     "overdue": ["at"],
+    "alerts.groups": ["account_id"],
+    "alerts.ack_many": ["account_id", "idempotency_key"],
 }
 BY_NAME = {rpc.name: rpc for rpc in contracts.EVERY}
 

@@ -80,13 +80,27 @@ def test_urgent_reaches_up_to_urgent_top_and_keeps_one_rung_more():
     assert reach == CHAIN and start == 3
 
 
-def test_high_reaches_high_levels_units_and_keeps_one_rung_more():
+def test_high_starts_at_high_levels_units_and_may_climb_up_to_the_top():
+    # Issue 12: an unacknowledged alert climbs up to the plan's top (the province).
     reach, start = hot_spot_reach(CHAIN, "high", EscalationPolicy())
-    assert reach == CHAIN[:3] and start == 1
+    assert reach == CHAIN and start == 1
+    reach, start = hot_spot_reach(CHAIN, "high", EscalationPolicy(top=CHAIN[3]))
+    assert reach == CHAIN[:4] and start == 1
+    # At least one rung more than the start, even with the top below it.
+    reach, _ = hot_spot_reach(CHAIN, "high", EscalationPolicy(top=CHAIN[0]))
+    assert reach == CHAIN[:3]
     assert hot_spot_reach([], "urgent", EscalationPolicy()) == ([], 0)
 
 
-def test_hot_spot_climbs_once_when_unacknowledged_past_the_wait():
+def test_hot_spot_climbs_one_rung_per_wait_unacknowledged():
+    wait = timedelta(hours=24)
+    assert hot_spot_level(1, 4, DEADLINE, wait, DEADLINE + 2 * wait, False) == 3
+    assert hot_spot_level(1, 4, DEADLINE, wait, DEADLINE + 3 * wait - timedelta(seconds=1),
+                          False) == 3
+    assert hot_spot_level(1, 4, DEADLINE, wait, DEADLINE + 9 * wait, False) == 4
+
+
+def test_hot_spot_climbs_when_unacknowledged_past_the_wait():
     wait = timedelta(hours=2)
     assert hot_spot_level(3, 4, DEADLINE, wait, DEADLINE + wait - timedelta(seconds=1),
                           False) == 3

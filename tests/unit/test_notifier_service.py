@@ -16,6 +16,8 @@ from domain.clock import FixedClock
 from domain.delivery import EMAIL, NATS, Delivery
 from domain.errors import NotFound
 from domain.ids import account_id
+from domain.obligations import OwnerType
+from domain.periods import Period
 from services.common.plan_file import load_plan
 from services.notifier.book import AlertBook
 from services.notifier.deadlines import KINDS
@@ -62,9 +64,20 @@ def notifier(clock: FixedClock, store: AlertStore | None = None, *,
 
 
 def everyone_reported(service: NotifierService, period: str, at: datetime) -> None:
+    """Every cadre reported at `at`, and every unit that owes its own report sent it (kept
+    as history, as a restart replays it: the recipients are not told of it)."""
     for a in list(service.view.assignments.values()):
         if a.covers(at):
             service.apply(report(a.cadre_id, a.area_id, at, period=period))
+    kind = "weekly" if "-W" in period else None
+    for item in service.view.engine().owed(Period.parse(period), [kind] if kind else None,
+                                           OwnerType.UNIT):
+        service.remember([{"type": "UnitReportSent", "event_id": f"{item.owner.id}-{period}-sent",
+                       "aggregate_id": f"{item.owner.id}-{period}", "data": {
+                           "unit_id": item.owner.id, "kind": item.kind, "period": period,
+                           "revision": 1, "number": "1/BC", "recipients": list(item.recipients),
+                           "sent_by": "x", "sent_at": at.isoformat(),
+                           "deadline": item.deadline.isoformat(), "on_time": True}}])
 
 
 def sent_to(service: NotifierService, channel: str = EMAIL) -> Counter[str]:
@@ -106,16 +119,22 @@ def test_nothing_is_raised_when_every_report_is_in(quiet: NotifierService):
 def test_reminder_goes_to_each_cadre_at_nine_and_not_a_second_earlier(
         quiet: NotifierService, clock: FixedClock):
     clock.set(THURSDAY_0900 - timedelta(seconds=1))
-    assert quiet.sweep() == 0
+    quiet.sweep()  # the town's own summary is reminded at 08:30 (its deadline is 13:30)
+    assert not [a for a in quiet.book.alerts.values() if a.area_id is not None]
+    drain(quiet)
     clock.set(THURSDAY_0900)
     quiet.sweep()
     kinds = {a.kind for a in quiet.book.alerts.values()}
     assert kinds == {REMINDER}
+    assert quiet.book.alerts
     told = sent_to(quiet)
     assert told["cb.ho.dongcoi"] == 1
     # Trần Đức Thắng watches two areas: one message for both.
     assert told["cb.ho.alu"] == 1
-    assert not any(name.startswith("ld.") for name in told)
+    # Leaders are reminded only of their own units' reports (issue 12), not the cadres'.
+    cadres = [a for a in quiet.book.alerts.values() if a.area_id is not None]
+    assert cadres and not [r for a in cadres for r in a.recipients
+                           if r in {uid(n) for n in told if n.startswith("ld.")}]
 
 
 def test_overdue_at_14_00_tells_the_cadre_and_the_branch_leader_only(
@@ -131,8 +150,10 @@ def test_overdue_at_14_00_tells_the_cadre_and_the_branch_leader_only(
     assert overdue["ho-dong-coi"].recipients == [uid("cb.ho.dongcoi"), uid("ld.ch.ho.dongcoi")]
     told = sent_to(quiet)
     assert told["ld.ch.ho.dongcoi"] == 1 and told["cb.ho.dongcoi"] == 1
-    assert "ld.ccb.ho" not in told and "ld.ch.ho.alu" not in told
-    reminders = [a for a in quiet.book.alerts.values() if a.kind == REMINDER]
+    about_cadres = {r for a in overdue.values() if a.area_id is not None for r in a.recipients}
+    assert uid("ld.ccb.ho") not in about_cadres and "ld.ch.ho.alu" not in told
+    reminders = [a for a in quiet.book.alerts.values()
+                 if a.kind == REMINDER and a.area_id is not None]
     assert reminders and all(a.resolved_at is not None for a in reminders)
 
 
@@ -141,19 +162,24 @@ def test_escalation_climbs_one_level_per_grace_period_up_to_the_top(
     clock.set(THURSDAY_1400)
     quiet.sweep()
     drain(quiet)
-    steps = []
+    steps: list[list[str]] = []
+    names = {str(a.id): a.username for a in quiet.view.accounts.values()}
+    told = {r for a in quiet.book.alerts.values()
+            if a.kind == OVERDUE and a.area_id is not None for r in a.recipients}
     for hours in (23, 24, 48, 72, 96, 160):
         clock.set(THURSDAY_1400 + timedelta(hours=hours))
         quiet.sweep()
-        steps.append(sorted(n for n in sent_to(quiet) if n.startswith("ld.")))
-        drain(quiet)
-    # The commune's leader once for all its late branches, then the town, then the top.
+        now_told = {r for a in quiet.book.alerts.values()
+                    if a.kind == OVERDUE and a.area_id is not None for r in a.recipients}
+        steps.append(sorted(names[r] for r in now_told - told if names[r].startswith("ld.")))
+        told |= now_told
+    # The commune's leader once for all its late branches, then the town, then up to the
+    # province (issue 12: the demo's escalation reaches the province).
     assert steps == [[], ["ld.ccb.dinhto", "ld.ccb.giadong", "ld.ccb.ho", "ld.ccb.songho"],
-                     ["ld.ccb.thixa"], ["ld.bdv.thiuy"], [], []]
+                     ["ld.ccb.thixa"], ["ld.bdv.thiuy"], ["ld.bdv.tinhuy"], []]
     alert = quiet.book.alerts[next(a.id for a in quiet.book.alerts.values()
                                    if a.kind == OVERDUE and a.area_id == "ho-dong-coi")]
-    assert alert.level_unit_id == "bdv-thi-uy"
-    assert uid("ld.bdv.tinhuy") not in alert.recipients
+    assert alert.level_unit_id == "bdv-tinh-uy"
 
 
 def test_the_ladder_stops_the_moment_the_report_arrives(
@@ -197,16 +223,19 @@ def test_redelivered_events_and_repeated_sweeps_raise_nothing_new(
     assert (len(quiet.book.alerts), len(quiet.book.pending)) == before
 
 
-def test_urgent_hot_spot_reaches_the_line_up_to_the_town_at_once_and_no_one_else(
+def test_urgent_hot_spot_reaches_the_line_up_to_the_town_and_its_copies_at_once_only(
         quiet: NotifierService, clock: FixedClock):
     quiet.apply(report("cb-ho-dong-coi", "ho-dong-coi", clock.now(), kind="urgent", period=None,
                        hot_spots=[{"category": "land", "severity": "urgent",
                                    "title": "Tập trung đông người"}]))
     [alert] = [a for a in quiet.book.alerts.values() if a.kind == HOT_SPOT]
+    # Issue 12: the copy recipients of the units on the line are told too.
     assert set(alert.recipients) == {uid("ld.ch.ho.dongcoi"), uid("ld.ccb.ho"),
-                                     uid("ld.ccb.thixa"), uid("ld.bdv.thiuy")}
+                                     uid("ld.ccb.thixa"), uid("ld.bdv.thiuy"),
+                                     uid("ld.btv.thiuy"), uid("ld.bdv.tinhuy"),
+                                     uid("ld.ccb.tinh"), uid("ld.btv.tinhuy")}
     assert quiet.alerts_for(uid("ld.ccb.songho"))["alerts"] == []
-    assert quiet.alerts_for(uid("ld.bdv.tinhuy"))["alerts"] == []
+    assert quiet.alerts_for(uid("ld.ch.ho.alu"))["alerts"] == []
     assert [a["alert_id"] for a in quiet.alerts_for(uid("ld.ccb.ho"))["alerts"]] == [
         str(alert.id)]
 
@@ -221,7 +250,9 @@ def test_unacknowledged_urgent_hot_spot_climbs_one_level_after_two_hours(
     assert sent_to(quiet) == Counter()
     clock.advance(timedelta(seconds=1))
     quiet.sweep()
-    assert sent_to(quiet) == Counter({"ld.bdv.tinhuy": 1})
+    # The province's Ban Dân vận was told at once as a copy recipient: nobody new to tell.
+    [alert] = [a for a in quiet.book.alerts.values() if a.kind == HOT_SPOT]
+    assert alert.level_unit_id == "bdv-tinh-uy" and sent_to(quiet) == Counter()
 
 
 def test_acknowledged_urgent_hot_spot_does_not_climb(quiet: NotifierService, clock: FixedClock):
@@ -278,7 +309,7 @@ def test_after_a_long_outage_each_person_gets_one_digest(clock: FixedClock):
     assert told["ld.bdv.thiuy"] == 1 and told["ld.ccb.ho"] == 1
     w47 = next(a for a in service.book.alerts.values()
                if a.period == "2026-W47" and a.area_id == "ho-dong-coi")
-    assert w47.level_unit_id == "bdv-thi-uy"
+    assert w47.level_unit_id == "bdv-tinh-uy"
     assert not [a for a in service.book.alerts.values() if a.kind == REMINDER]
 
 
@@ -386,7 +417,7 @@ def test_no_alert_asks_a_cadre_for_a_report_the_plan_does_not_make_them_owe(cloc
     clock.set(datetime(2026, 12, 16, 10, 0, tzinfo=VN))
     service.sweep()
     # Then the only alerts are about the weekly reports the cadres owe
-    alerts = list(service.book.alerts.values())
+    alerts = [a for a in service.book.alerts.values() if a.area_id is not None]
     assert alerts and {a.report_kind for a in alerts} == {"weekly"}
     rows = service.overdue(clock.now())
     assert {r["kind"] for r in rows if r["cadre_id"] is not None} == {"weekly"}

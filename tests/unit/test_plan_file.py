@@ -139,7 +139,8 @@ def test_demo_town_association_reports_via_thi_uy_and_copies_the_province(demo: 
     assert set(town.copies_to) == {"btv-thi-uy", "bdv-tinh-uy", "ccb-tinh"}
     assert demo.units_by_id["bdv-thi-uy"].kind == "party"
     assert demo.units_by_id["ccb-tinh"].parent is None
-    assert demo.escalation["top"] == "bdv-thi-uy"
+    assert demo.escalation["top"] == "bdv-tinh-uy"  # issue 12: up to the province
+    assert demo.escalation["urgent_top"] == "bdv-thi-uy"
 
 
 def test_demo_has_a_cadre_holding_two_villages_and_a_village_with_two_cadres(demo: Plan) -> None:
