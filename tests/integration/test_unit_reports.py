@@ -27,6 +27,7 @@ from services.common.streams import EVENTS_STREAM
 from services.intake.directory import Directory
 from services.intake.network_plan import apply_plan
 from tests.integration.conftest import PLANS, THURSDAY_MORNING, VN, System, running_system
+from tests.integration.test_notifier import eventually, inbox, notifier
 
 pytestmark = pytest.mark.integration
 
@@ -375,3 +376,52 @@ async def test_the_parent_sees_how_each_child_units_report_stands(system: System
     with pytest.raises(Exception) as refused:
         system.runtime.unit_reports.children_standing(sibling, "ccb-thi-xa", W48)
     assert getattr(refused.value, "status", None) == 404
+
+
+# --- through the whole system: the notifier follows unit reports -----------------------
+
+FRIDAY = datetime(2026, 11, 27, 9, tzinfo=VN)
+
+
+def _unit_rows(rows: list[dict[str, Any]], unit_id: str) -> list[dict[str, Any]]:
+    return [r for r in rows if r["cadre_id"] is None and r["unit_id"] == unit_id
+            and r["kind"] == "weekly" and r["period"] == "2026-W48"]
+
+
+async def test_a_unit_report_sent_and_returned_reaches_the_notifier_and_no_dead_letter(
+    system: System, aggregator: AggregatorRuntime
+):
+    home = system.runtime.settings.home
+    async with notifier(system, home, kinds=("weekly",)) as runtime:
+        service = runtime.service
+        # Given the town's weekly summary not sent by Friday: it is overdue (once the
+        # notifier has read the network)
+        await eventually(lambda: bool(_unit_rows(service.overdue(FRIDAY), "ccb-thi-xa")))
+
+        # When the town's leader drafts and sends it on Thursday morning
+        town, parent = await leader(system, TOWN), await leader(system, PARENT)
+        rid = await drafted(town, "ccb-thi-xa")
+        resp = await town.post(rid, "send", "s1")
+        assert resp.status_code == 200, resp.text
+
+        # Then the parent's leader is told, with the number, and the obligation is met
+        async def told() -> bool:
+            return any(a["kind"] == "unit_report" for a in await inbox(system, PARENT))
+        await eventually(told)
+        [alert] = [a for a in await inbox(system, PARENT) if a["kind"] == "unit_report"]
+        assert "1/BC-CCB" in alert["message_vi"]
+        await eventually(lambda: not _unit_rows(service.overdue(FRIDAY), "ccb-thi-xa"))
+
+        # When the parent returns it with a reason
+        resp = await parent.post(rid, "return", "r1", {"reason": "Thiếu số liệu"})
+        assert resp.status_code == 200, resp.text
+
+        # Then the drafter is told why, and nothing anywhere was set aside
+        async def returned() -> bool:
+            return any(a["kind"] == "returned" and "Thiếu số liệu" in a["message_vi"]
+                       for a in await inbox(system, TOWN))
+        await eventually(returned)
+        last = (await system.nc.jetstream().stream_info(EVENTS_STREAM)).state.last_seq
+        assert await aggregator.wait_applied(last, within=10)
+        assert aggregator.projector is not None and aggregator.projector.dead_letters == 0
+        assert service.book.dead_letters == {}
