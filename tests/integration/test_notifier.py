@@ -14,12 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
 
 from domain.errors import DomainError
 from domain.ids import account_id
 from services.cli import overdue_command
-from services.common import wire
+from services.common import nats_auth, wire
 from services.common.natsd import free_port
 from services.common.notifier_client import NotifierClient
 from services.common.streams import ALERTS_STREAM, EVENTS_STREAM
@@ -108,7 +109,7 @@ async def eventually(check: Callable[[], Awaitable[bool]] | Callable[[], bool],
 
 
 async def rpc(system: System, name: str, body: object) -> dict[str, Any]:
-    reply = await system.nc.request(f"tinhhinh.rpc.v1.{name}", json.dumps(body).encode(),
+    reply = await system.nc.request(f"tinhhinh.svc.v1.{name}", json.dumps(body).encode(),
                                     timeout=10)
     answer: dict[str, Any] = json.loads(reply.data)
     return answer
@@ -145,13 +146,19 @@ def printed_json(out: str) -> Any:
 
 
 async def alerts_in_stream(system: System) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
-    js = system.nc.jetstream()
-    info = await js.stream_info(ALERTS_STREAM)
-    out = []
-    for seq in range(1, (info.state.last_seq or 0) + 1):
-        msg = await js.get_msg(ALERTS_STREAM, seq=seq)
-        out.append((msg.subject, dict(msg.headers or {}), json.loads(msg.data or b"{}")))
-    return out
+    # As an operator reads it: the reader user may read the alerts stream, not the intake.
+    nc = await nats.connect(system.nats_url, **nats_auth.connect_options(
+        system.runtime.settings.home, nats_auth.READER))
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(ALERTS_STREAM)
+        out = []
+        for seq in range(1, (info.state.last_seq or 0) + 1):
+            msg = await js.get_msg(ALERTS_STREAM, seq=seq)
+            out.append((msg.subject, dict(msg.headers or {}), json.loads(msg.data or b"{}")))
+        return out
+    finally:
+        await nc.close()
 
 
 # --- hot spots ---------------------------------------------------------------------------
