@@ -37,6 +37,13 @@ SETTINGS = ConsumerSettings(ack_wait=1.0, fetch_timeout=0.2)
 Acker = Callable[[Msg], Awaitable[None]]
 
 
+def another_version(envelope: dict[str, Any]) -> dict[str, Any]:
+    """Another event of the same aggregate, with the id the relay would give it."""
+    version = int(envelope["aggregate_version"]) + 100
+    return {"aggregate_version": version,
+            "event_id": f"{envelope['aggregate_id'].replace('-', '')}-{version}"}
+
+
 def start(system: System, acker: Acker = ack) -> Runtime:
     return bootstrap(Settings(home=system.runtime.settings.home, nats_url=system.nats_url),
                      system.clock, consumer=SETTINGS, acker=acker)
@@ -169,7 +176,7 @@ async def test_malformed_envelopes_are_dead_lettered_once_and_a_forged_position_
     # Given, straight on the stream between real reports: a report without data, one for a
     # week that does not exist, and a copy of the real one that claims position 10**15
     empty = json.dumps({**real, "data": {}}).encode()
-    no_week = json.dumps({**real, "event_id": "x-1", "data": {
+    no_week = json.dumps({**real, **another_version(real), "data": {
         **real["data"], "period": "2026-W99"}}).encode()
     forged = json.dumps({**real, "position": 10**15}).encode()
     bad = [(await js.publish(subject, payload)).seq for payload in (empty, no_week)]

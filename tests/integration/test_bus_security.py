@@ -17,6 +17,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js.errors import Error as JsError
 
+from services.cli import main
 from services.common import nats_auth
 from services.common.natsd import EmbeddedNats
 from services.common.streams import ALERTS_STREAM, EVENTS_STREAM, declare_streams
@@ -194,3 +195,22 @@ async def test_the_services_answer_what_they_own(nats_server: EmbeddedNats) -> N
             await nc.subscribe(subject, queue="q")
             await _settle(nc)
         assert refusals.errors == [], (user, refusals.errors)
+
+
+def test_nats_creds_prints_the_path_and_never_the_secret(
+        nats_server: EmbeddedNats, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(nats_auth.CREDS_DIR_ENV)  # found through the home, as `up` keeps them
+    assert main(["nats-creds", "reader", "--home", str(nats_server.home)]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == str(nats_server.creds_dir / "reader.json")
+    assert nats_server.credentials["reader"].password not in printed
+    with pytest.raises(SystemExit) as usage:
+        main(["nats-creds", "root", "--home", str(nats_server.home)])
+    assert usage.value.code == 2
+
+
+def test_nats_creds_before_the_first_start_fails(tmp_path: Any,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nats-creds", "client", "--home", str(tmp_path)]) == 1
+    assert "tinhhinh up" in capsys.readouterr().err

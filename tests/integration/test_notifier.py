@@ -29,6 +29,7 @@ from services.notifier.settings import Channels, NotifierSettings
 from services.notifier.store import AlertStore, alert_store_env
 from tests.integration.conftest import VN, System
 from tests.integration.sinks import SmtpSink
+from tests.integration.test_aggregator import another_version
 
 pytestmark = pytest.mark.integration
 
@@ -259,7 +260,7 @@ async def test_malformed_envelopes_are_dead_lettered_once_and_alerts_go_on(
         # Given, straight on the stream: a report without data, a weekly one for a week that
         # does not exist, and a copy of the real one claiming position 10**15
         empty = json.dumps({**real, "data": {}}).encode()
-        no_week = json.dumps({**real, "event_id": "x-1", "data": {
+        no_week = json.dumps({**real, **another_version(real), "data": {
             **real["data"], "kind": "weekly", "period": "2026-W99"}}).encode()
         forged = json.dumps({**real, "position": 10**15}).encode()
         bad = [(await js.publish(subject, payload)).seq for payload in (empty, no_week)]
