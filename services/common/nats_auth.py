@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import bcrypt
+from faststream.security import SASLPlaintext
 
 from services.common.contracts import INTERNAL_PREFIX, PUBLIC
 from services.common.contracts import PREFIX as PUBLIC_PREFIX
@@ -46,10 +47,11 @@ CLIENT: Final = "client"
 CLI: Final = "cli"
 USERS: Final = (INTAKE, AGGREGATOR, NOTIFIER, READER, CLIENT, CLI)
 
-# Public RPC: answered by the intake, each request carries the caller's token (or, for
-# auth.token, a username and password). Internal RPC: answered by the aggregator and the
-# notifier, each request names the account on whose behalf the intake asks; only the
-# intake (and the `cli` user for the operator's network-wide views) may publish there.
+# Public RPC (contracts.PREFIX): answered by the intake, each request carries the caller's
+# token (or, for auth.token, a username and password). Internal RPC (INTERNAL_PREFIX):
+# answered by the aggregator and the notifier, each request names the account on whose
+# behalf the intake asks; only the intake (and `cli`, for the operator's network-wide views
+# and the health probes) may publish there.
 EVENTS: Final = "tinhhinh.events.>"
 ALERTS: Final = "tinhhinh.alerts.>"
 CREDS_DIR_ENV: Final = "NATS_CREDS_DIR"
@@ -107,19 +109,16 @@ class Permissions:
         return rendered
 
 
-
-
 def permissions() -> dict[str, Permissions]:
     """Every user's permissions: the table in docs/architecture.md."""
     not_events = (*NEVER, EVENTS)
     return {
         INTAKE: Permissions(
+            # The relay (events), the requests on behalf of an account (internal subjects),
+            # the streams' declaration, and reading its own stream (the relay's resume point).
             publish=(EVENTS, f"{INTERNAL_PREFIX}.>", *_reading(EVENTS_STREAM),
                      *(f"{_JS}.STREAM.{op}.{s}" for s in (EVENTS_STREAM, ALERTS_STREAM)
-                       for op in ("INFO", "CREATE", "UPDATE")),
-                     f"{_JS}.STREAM.MSG.GET.{EVENTS_STREAM}",
-                     f"{_JS}.DIRECT.GET.{EVENTS_STREAM}", f"{_JS}.DIRECT.GET.{EVENTS_STREAM}.>",
-                     f"{_JS}.CONSUMER.INFO.{EVENTS_STREAM}.*"),
+                       for op in ("INFO", "CREATE", "UPDATE"))),
             subscribe=(f"{PUBLIC_PREFIX}.>", f"{inbox_prefix(INTAKE)}.>"),
             responds=True),
         AGGREGATOR: Permissions(
@@ -163,8 +162,6 @@ class Credentials:
 
     def broker_options(self) -> dict[str, Any]:
         """Keyword arguments for faststream's NatsBroker."""
-        from faststream.security import SASLPlaintext
-
         return {"security": SASLPlaintext(username=self.user, password=self.password),
                 "inbox_prefix": inbox_prefix(self.user)}
 
