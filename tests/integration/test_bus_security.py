@@ -7,9 +7,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 import stat
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -18,7 +22,6 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js.errors import Error as JsError
 
-from services.cli import main
 from services.common import nats_auth
 from services.common.natsd import EmbeddedNats
 from services.common.streams import ALERTS_STREAM, EVENTS_STREAM, declare_streams
@@ -200,20 +203,25 @@ async def test_the_services_answer_what_they_own(nats_server: EmbeddedNats) -> N
         assert refusals.errors == [], (user, refusals.errors)
 
 
-def test_nats_creds_prints_the_path_and_never_the_secret(
-        nats_server: EmbeddedNats, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(nats_auth.CREDS_DIR_ENV)  # found through the home, as `up` keeps them
-    assert main(["nats-creds", "reader", "--home", str(nats_server.home)]) == 0
-    printed = capsys.readouterr().out.strip()
-    assert printed == str(nats_server.creds_dir / "reader.json")
-    assert nats_server.credentials["reader"].password not in printed
-    with pytest.raises(SystemExit) as usage:
-        main(["nats-creds", "root", "--home", str(nats_server.home)])
-    assert usage.value.code == 2
+def tinhhinh(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The console script, in a process of its own (it configures logging for itself)."""
+    command = Path(sys.executable).parent / "tinhhinh"
+    return subprocess.run([str(command), *args], capture_output=True, text=True, timeout=60,
+                          env=env, check=False)
 
 
-def test_nats_creds_before_the_first_start_fails(tmp_path: Any,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["nats-creds", "client", "--home", str(tmp_path)]) == 1
-    assert "tinhhinh up" in capsys.readouterr().err
+def test_nats_creds_prints_the_path_and_never_the_secret(nats_server: EmbeddedNats) -> None:
+    # Found through the home, where `up` keeps them.
+    env = {k: v for k, v in os.environ.items() if k != nats_auth.CREDS_DIR_ENV}
+    done = tinhhinh("nats-creds", "reader", "--home", str(nats_server.home), env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(nats_server.creds_dir / "reader.json")
+    assert nats_server.credentials["reader"].password not in done.stdout + done.stderr
+    refused = tinhhinh("nats-creds", "root", "--home", str(nats_server.home), env=env)
+    assert refused.returncode == 2
+
+
+def test_nats_creds_before_the_first_start_fails(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != nats_auth.CREDS_DIR_ENV}
+    done = tinhhinh("nats-creds", "client", "--home", str(tmp_path), env=env)
+    assert done.returncode == 1 and "tinhhinh up" in done.stderr
