@@ -29,17 +29,20 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from domain.clock import FixedClock
+from domain.ids import account_id
 from domain.schedule import Schedule
 from services.aggregator.bootstrap import bootstrap
 from services.aggregator.consumer import ConsumerSettings
 from services.aggregator.pull import Puller
 from services.aggregator.synthetic import EnvelopeWriter
-from services.common import wire
+from services.common import nats_auth, wire
+from services.common.contracts import ROLLUPS_GET
 from services.common.logconfig import configure_logging
 from services.common.natsd import EmbeddedNats, free_port
 from services.common.settings import Settings
@@ -52,6 +55,14 @@ URGENT_RATE = 0.01
 HOT_SPOT_RATE = 0.03
 FROM = datetime(2025, 7, 1, tzinfo=UTC)
 CATEGORIES = ("land", "complaint", "environment", "security", "policy", "social")
+
+def bench_auth() -> dict[str, Any]:
+    """The intake's NATS user (it publishes events), from NATS_CREDS_DIR (set once started)."""
+    return nats_auth.connect_options(Path(), nats_auth.INTAKE)
+
+
+
+AUDITOR = "bench.auditor"  # reads the whole network
 
 
 def network(w: EnvelopeWriter, communes: int, villages: int) -> list[wire.Envelope]:
@@ -73,6 +84,8 @@ def network(w: EnvelopeWriter, communes: int, villages: int) -> list[wire.Envelo
                               parent=f"ccb-{commune}", area_ids=[village], place=f"Xã {c:03d}"))
             out.append(w.cadre(cadre, f"Cán bộ {c:03d}-{v:02d}", unit))
             out.append(w.assignment(cadre, village, FROM))
+    # The account the rollup requests are made on behalf of (the aggregator checks its scope).
+    out.append(w.account(AUDITOR, "auditor"))
     return out
 
 
@@ -120,7 +133,7 @@ Encoded = tuple[str, bytes, dict[str, str]]
 
 
 async def publish(url: str, messages: list[Encoded]) -> float:
-    nc = await nats.connect(url)
+    nc = await nats.connect(url, **bench_auth())
     try:
         js = nc.jetstream()
         await declare_streams(js)
@@ -136,7 +149,7 @@ async def publish(url: str, messages: list[Encoded]) -> float:
 
 async def raw_read(url: str, total: int) -> float:
     """Messages per second a bare nats-py pull consumer reads with `fetch()`, batch for batch."""
-    nc = await nats.connect(url)
+    nc = await nats.connect(url, **bench_auth())
     try:
         js = nc.jetstream()
         sub = await js.pull_subscribe(
@@ -155,7 +168,7 @@ async def raw_read(url: str, total: int) -> float:
 
 async def lean_read(url: str, total: int) -> float:
     """The same read through the aggregator's own pull (no per-message task or timer)."""
-    nc = await nats.connect(url)
+    nc = await nats.connect(url, **bench_auth())
     try:
         js = nc.jetstream()
         await js.add_consumer(EVENTS_STREAM, ConsumerConfig(
@@ -205,6 +218,8 @@ async def main(args: argparse.Namespace) -> None:
             tempfile.TemporaryDirectory() as home_dir:
         server = EmbeddedNats(Path(nats_dir), free_port())
         server.start()
+        # The services it spawns and its own clients find the users' credentials there.
+        os.environ[nats_auth.CREDS_DIR_ENV] = str(server.creds_dir)
         try:
             took = await publish(server.url, messages)
             total = len(messages)
@@ -247,7 +262,7 @@ async def latency(runtime: object, url: str, args: argparse.Namespace) -> None:
     units = {"village": f"ch-{commune}-thon-{args.villages // 2:02d}",
              "commune": f"ccb-{commune}", "province": "ccb-tinh"}
     periods = {"week": f"{YEAR}-W30", "year": str(YEAR)}
-    nc = await nats.connect(url)
+    nc = await nats.connect(url, **bench_auth())
     print(f"rollup latency over {args.queries} queries each (ms)   in-process p50/p99"
           "   NATS request p50/p99")
     try:
@@ -260,10 +275,11 @@ async def latency(runtime: object, url: str, args: argparse.Namespace) -> None:
                     body = await service.rollup(unit, period)
                     local.append((time.perf_counter() - t) * 1000)
                 remote = []
-                request = json.dumps({"unit_id": unit, "period": period}).encode()
+                request = json.dumps({"account_id": str(account_id(AUDITOR)), "unit_id": unit,
+                                      "period": period}).encode()
                 for _ in range(args.queries):
                     t = time.perf_counter()
-                    await nc.request("tinhhinh.rpc.v1.rollups.get", request, timeout=10)
+                    await nc.request(ROLLUPS_GET.subject, request, timeout=10)
                     remote.append((time.perf_counter() - t) * 1000)
                 (lp50, lp99), (rp50, rp99) = percentiles(local), percentiles(remote)
                 print(f"  {scope:8} {span:4} expected {body['expected']:7} received "

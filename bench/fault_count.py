@@ -19,6 +19,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -75,7 +76,9 @@ async def _quiet(_exc: Exception) -> None:
 class Census:
     """Reads the four places; every method may fail while a fault lasts and is retried."""
 
-    def __init__(self, database: Path, nats_url: str, http: httpx.AsyncClient) -> None:
+    def __init__(self, database: Path, nats_url: str, http: httpx.AsyncClient,
+                 auth: dict[str, Any] | None = None) -> None:
+        self.auth = auth or {}  # the `reader` user: it only reads the stream
         self.database = database
         self.nats_url = nats_url
         self.http = http
@@ -92,7 +95,7 @@ class Census:
         if self._nc is None or self._nc.is_closed:
             self._nc = await nats.connect(self.nats_url, name="fault-campaign-counter",
                                           max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                                          connect_timeout=2, error_cb=_quiet)
+                                          connect_timeout=2, error_cb=_quiet, **self.auth)
         return self._nc.jetstream(timeout=5)
 
     async def refresh(self, years: set[int], leader_password: str) -> None:

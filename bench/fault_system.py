@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 
+from services.common import nats_auth
+from services.common.nats_auth import Credentials
 from services.common.natsd import (
     die_with_parent_hook,
     free_port,
@@ -120,6 +122,7 @@ class System:
     procs: dict[str, Process] = field(default_factory=dict)
     down: set[str] = field(default_factory=set)  # what a fault has taken away just now
     offline: set[str] = field(default_factory=set)  # not running at all (kill, stop, restart)
+    credentials: dict[str, Credentials] = field(default_factory=dict)  # made by prepare()
 
     @property
     def url(self) -> str:
@@ -137,14 +140,17 @@ class System:
         nats_dir = self.home / "nats"
         (nats_dir / "jetstream").mkdir(parents=True, exist_ok=True)
         config = nats_dir / "nats-server.conf"
-        config.write_text(render_config(port=self.nats_port, store_dir=nats_dir / "jetstream"),
-                          encoding="utf-8")
+        # The users and permissions `tinhhinh up` gives its server (services/common/nats_auth.py).
+        self.credentials = nats_auth.ensure_credentials(nats_dir / "creds")
+        config.write_text(render_config(port=self.nats_port, store_dir=nats_dir / "jetstream",
+                                        credentials=self.credentials), encoding="utf-8")
         # The store's location must come from the home, not from the caller's environment.
         base = {k: v for k, v in os.environ.items()
                 if k not in ("SQLITE_DBNAME", "NATS_URL", "TINHHINH_HOME")}
         self.procs[NATS] = Process(NATS, [str(nats_server_binary()), "-c", str(config)],
                                    base, self.logs / "nats-server.log")
         env = {**base, "NATS_URL": self.nats_url, "TINHHINH_HOME": str(self.home),
+               nats_auth.CREDS_DIR_ENV: str(nats_dir / "creds"),
                "TINHHINH_REQUIRE": "aggregator,notifier"}
         for name in SERVICES:
             argv = [sys.executable, "-m", f"services.{name}", "--home", str(self.home)]
@@ -165,7 +171,8 @@ class System:
         proc = self.procs[name]
         proc.start()
         if name == NATS:
-            await wait_ready(self.nats_url, within, alive=lambda: proc.alive)
+            await wait_ready(self.nats_url, within, alive=lambda: proc.alive,
+                             auth=self.credentials[nats_auth.INTAKE].connect_options())
 
     async def wait_healthy(self, within: float = 90,
                            alive: Callable[[], bool] | None = None) -> float:

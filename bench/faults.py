@@ -52,6 +52,7 @@ from fault_load import Load, Sent
 from fault_system import NATS, SERVICES, System
 
 from domain.clock import VN, SystemClock
+from services.common import nats_auth
 from services.common.nats_watch import WriteErrorWatch
 
 KINDS = ("kill", "stop", "restart", "disk")
@@ -252,7 +253,8 @@ async def campaign(args: argparse.Namespace, system: System, disk: SmallDisk | N
     load = Load(system.url, random.Random(args.seed + 1), week, args.urgent,
                 nats_down=lambda: NATS in system.offline)
     async with httpx.AsyncClient(base_url=system.url, timeout=15) as http, load:
-        census = Census(system.home / "events.sqlite", system.nats_url, http)
+        census = Census(system.home / "events.sqlite", system.nats_url, http,
+                        system.credentials[nats_auth.READER].connect_options())
         try:
             if await settle(census, load, system, years, args.settle) is not None:
                 raise RuntimeError("the fresh system did not answer every count")

@@ -43,6 +43,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
@@ -50,7 +51,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 
 from domain.clock import SystemClock
-from services.common import wire
+from services.common import nats_auth, wire
 from services.common.natsd import EmbeddedNats, die_with_parent_hook, free_port, nats_server_binary
 from services.common.plan_file import load_plan
 from services.common.store import open_store
@@ -74,6 +75,11 @@ SUMMARY = ("Tình hình địa bàn ổn định; nhân dân phấn khởi, tin 
 class Cadre:
     username: str
     area_id: str
+
+def bench_auth() -> dict[str, Any]:
+    """The intake's NATS user (it publishes events), from NATS_CREDS_DIR (set once started)."""
+    return nats_auth.connect_options(Path(), nats_auth.INTAKE)
+
 
 
 def cadres(count: int) -> list[Cadre]:
@@ -431,7 +437,7 @@ def print_goals(rows: list[tuple[Phase, Phase]]) -> None:
 async def measure(args: argparse.Namespace, base_url: str, nats_url: str, people: list[Cadre],
                   procs: Procs) -> int:
     totals = Totals()
-    nc = await nats.connect(nats_url, name="tinhhinh-bench")
+    nc = await nats.connect(nats_url, name="tinhhinh-bench", **bench_auth())
     js = nc.jetstream()
     try:
         with contextlib.suppress(Exception):
@@ -535,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{platform.python_version()}, {version}, temp home {home}")
         nats_server = EmbeddedNats(home, free_port())
         nats_server.start()
+        # The services it spawns and its own clients find the users' credentials there.
+        os.environ[nats_auth.CREDS_DIR_ENV] = str(nats_server.creds_dir)
         plan_path = tmp / "bench-plan.toml"
         plan_path.write_text(plan_toml(people), encoding="utf-8")
         started = time.perf_counter()

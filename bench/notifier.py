@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from domain.ids import NETWORK_ID, account_id, assignment_id  # noqa: E402
 from domain.schedule import Schedule  # noqa: E402
-from services.common import wire  # noqa: E402
+from services.common import nats_auth, wire  # noqa: E402
 from services.common.natsd import EmbeddedNats, free_port  # noqa: E402
 from services.common.network_view import NetworkView  # noqa: E402
 from services.common.plan_file import load_plan  # noqa: E402
@@ -82,6 +82,11 @@ def national(villages: int, cadres: int) -> NetworkView:
                        {"cadre_id": cadre, "area_id": village, "valid_from": start,
                         "valid_until": None})
     return view
+
+def bench_auth() -> dict[str, Any]:
+    """The intake's NATS user (it publishes events), from NATS_CREDS_DIR (set once started)."""
+    return nats_auth.connect_options(Path(), nats_auth.INTAKE)
+
 
 
 def bench_sweep(villages: int, cadres: int) -> None:
@@ -185,9 +190,11 @@ async def bench_latency(samples: int) -> None:
     home = Path(tempfile.mkdtemp(prefix="tinhhinh-bench-notifier-"))
     server = EmbeddedNats(home, free_port())
     server.start()
+    # The services it spawns and its own clients find the users' credentials there.
+    os.environ[nats_auth.CREDS_DIR_ENV] = str(server.creds_dir)
     (home / "notifier.toml").write_text("[notifier]\nexpected_kinds = []\n")
     proc: subprocess.Popen[bytes] | None = None
-    nc = await nats.connect(server.url)
+    nc = await nats.connect(server.url, **bench_auth())
     try:
         js = nc.jetstream()
         await declare_streams(js)
@@ -198,7 +205,7 @@ async def bench_latency(samples: int) -> None:
         leader = str(account_id("ld.ccb.thixa"))
 
         async def ask(name: str, body: dict[str, Any]) -> dict[str, Any]:
-            reply = await nc.request(f"tinhhinh.rpc.v1.{name}", json.dumps(body).encode(),
+            reply = await nc.request(f"tinhhinh.svc.v1.{name}", json.dumps(body).encode(),
                                      timeout=5)
             answer: dict[str, Any] = json.loads(reply.data)
             return answer

@@ -11,6 +11,7 @@ from uuid import NAMESPACE_OID, uuid5
 from domain.clock import SystemClock
 from domain.errors import DomainError
 from services.common.demo import demo_logins, print_demo_logins
+from services.common.nats_auth import USERS, creds_path
 from services.common.network_view import NetworkView
 from services.common.settings import (
     DEFAULT_HTTP_PORT,
@@ -100,8 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     nats_url = sub.add_parser("nats-url", help="the NATS URL of the running system",
                               description="Print the URL to read the event stream of the "
-                              "running system.")
+                              "running system, without secrets: the server asks for a user; "
+                              "`tinhhinh nats-creds reader` prints the path of the file "
+                              "holding the reader's (inbox prefix _INBOX_reader).")
     _home_arg(nats_url)
+
+    nats_creds = sub.add_parser(
+        "nats-creds", help="the path of a NATS user's credentials file",
+        description="Print the path of the credentials file (JSON: user, password; mode 0600) "
+        "of one NATS user of this home: intake, aggregator, notifier (the services), reader "
+        "(read the event stream), client (machine clients: the public RPC subjects only) or "
+        "cli (the tinhhinh commands). The secret itself is never printed. Files are made on "
+        "the first `tinhhinh up`; delete them and restart to rotate every password. With "
+        "NATS_CREDS_DIR set, the files are looked up there.")
+    nats_creds.add_argument("user", metavar="SERVICE", choices=USERS,
+                            help=f"one of {', '.join(USERS)}")
+    _home_arg(nats_creds)
 
     status = sub.add_parser("status", help="the health of the running system",
                             description="Each service of the running system: the intake's relay "
@@ -222,6 +237,17 @@ def _cmd_nats_url(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_nats_creds(args: argparse.Namespace) -> int:
+    path = creds_path(resolve_home(args.home), args.user)
+    if not path.is_file():
+        print(f"no credentials file at {path}: start the system once with `tinhhinh up`\n"
+              f"Chưa có tệp thông tin đăng nhập NATS tại {path}: hãy chạy `tinhhinh up` trước",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(path)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -259,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_audit(args)
         if args.command == "nats-url":
             return _cmd_nats_url(args)
+        if args.command == "nats-creds":
+            return _cmd_nats_creds(args)
         if args.command == "status":
             from services.status import status_command
 

@@ -16,6 +16,7 @@ import nats.errors
 
 from domain.errors import DomainError
 from services.common.aggregator_client import AggregatorClient
+from services.common.nats_auth import CLI, connect_options
 from services.common.notifier_client import NotifierClient
 from services.common.settings import read_run_file
 
@@ -23,7 +24,8 @@ EXIT_OK, EXIT_FAILED = 0, 1
 _ERROR_SHOWN = 160  # characters of a last error in the table (the JSON has it whole)
 
 
-async def gather(http_url: str | None, nats_url: str | None) -> dict[str, dict[str, Any]]:
+async def gather(http_url: str | None, nats_url: str | None,
+                 auth: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """Each service's own health answer, or why there is none."""
     report: dict[str, dict[str, Any]] = {}
     if http_url:
@@ -39,7 +41,8 @@ async def gather(http_url: str | None, nats_url: str | None) -> dict[str, dict[s
             report[name] = {"status": "unreachable", "reason": "no NATS URL"}
         return report
     try:
-        nc = await nats.connect(nats_url, max_reconnect_attempts=0, connect_timeout=3)
+        nc = await nats.connect(nats_url, max_reconnect_attempts=0, connect_timeout=3,
+                                **(auth or {}))
     except (OSError, nats.errors.Error) as err:
         for name in ("aggregator", "notifier"):
             report[name] = {"status": "unreachable", "reason": f"NATS: {err!r}"}
@@ -87,7 +90,7 @@ def status_command(home: Path, as_json: bool) -> int:
               "Không thấy hệ thống đang chạy ở thư mục này (thiếu run.json)",
               file=sys.stderr)
         return EXIT_FAILED
-    report = asyncio.run(gather(http_url, nats_url))
+    report = asyncio.run(gather(http_url, nats_url, connect_options(home, CLI)))
     print(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))
     return EXIT_OK if all(h.get("status") == "ok" for h in report.values()) else EXIT_FAILED
 

@@ -16,8 +16,9 @@ import structlog
 
 from domain.clock import SystemClock
 from services.common.demo import DEMO_PLAN, print_demo_logins
+from services.common.nats_auth import CREDS_DIR_ENV
 from services.common.nats_watch import WriteErrorWatch
-from services.common.natsd import EmbeddedNats, die_with_parent_hook
+from services.common.natsd import EmbeddedNats, TlsFiles, die_with_parent_hook
 from services.common.plan_file import load_plan
 from services.common.settings import RUN_FILE
 from services.common.store import open_store
@@ -77,12 +78,16 @@ def run_up(home: Path, http_port: int, nats_port: int, demo: bool, host: str = "
     run_file = home / RUN_FILE
     try:
         nats_url = os.environ.get("NATS_URL")
+        creds: dict[str, str] = {}
         if not nats_url:
-            nats_server = EmbeddedNats(home, nats_port)
+            # Its users' credentials are generated on first start, 0600 in <home>/nats/creds.
+            nats_server = EmbeddedNats(home, nats_port, tls=TlsFiles.from_env())
             nats_server.start()
             nats_url = nats_server.url
+            creds = {CREDS_DIR_ENV: str(nats_server.creds_dir)}
         loaded = demo and load_demo_if_empty(home)
-        env = {**os.environ, "NATS_URL": nats_url, "TINHHINH_HOME": str(home),
+        # Only where the credentials are, never a secret, goes into the services' environment.
+        env = {**os.environ, **creds, "NATS_URL": nats_url, "TINHHINH_HOME": str(home),
                "TINHHINH_REQUIRE": ",".join(m.rsplit(".", 1)[1] for m in BACKGROUND_SERVICES)}
         http_url = f"http://{host}:{http_port}"
         children.append(subprocess.Popen(

@@ -12,14 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from services.common import nats_auth
 from services.common.natsd import EmbeddedNats, PortInUseError, free_port
 
 # --- NATS: a real nats-server with JetStream, one per test ------------------
 
 
 @pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
-    """An embedded nats-server on a free port, its home in tmp_path / "home"."""
+def nats_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmbeddedNats]:
+    """An embedded nats-server on a free port, its home in tmp_path / "home", with its users
+    and their credentials as `tinhhinh up` makes them. NATS_CREDS_DIR points at them, as for
+    a server `up` does not run, so a service with a home of its own finds its user."""
     for attempt in range(3):
         server = EmbeddedNats(tmp_path / "home", free_port())
         try:
@@ -29,6 +32,7 @@ def nats_server(tmp_path: Path) -> Iterator[EmbeddedNats]:
             # free_port() is racy: another process may take the port before we bind.
             if attempt == 2:
                 raise
+    monkeypatch.setenv(nats_auth.CREDS_DIR_ENV, str(server.creds_dir))
     try:
         yield server
     finally:

@@ -18,7 +18,7 @@ from services.aggregator.projection import Projector
 from services.aggregator.rpc import start_rpc
 from services.aggregator.schema import connect, path_in
 from services.aggregator.service import RollupService
-from services.common import contracts
+from services.common import contracts, nats_auth
 from services.common.aio import stop_tasks
 from services.common.runner import drain, stop_broker, wait_until_answering
 from services.common.settings import Settings
@@ -53,13 +53,16 @@ class Runtime:
             self.reader = await connect(self.path, readonly=True)
             projector = self.projector
             self._service = RollupService(self.reader, lambda: projector.network, self.clock)
+            home = self.settings.home
             self.nc = await nats.connect(self.settings.nats_url, name="tinhhinh-aggregator",
-                                         max_reconnect_attempts=-1, reconnect_time_wait=0.5)
-            await declare_streams(self.nc.jetstream())
+                                         max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                                         **nats_auth.connect_options(home, nats_auth.AGGREGATOR))
+            await declare_streams(self.nc.jetstream(), update=False)
             self.consumer = Consumer(self.nc, self.projector, self.consumer_settings, self.acker,
                                      self.clock)
             self._tasks.append(asyncio.create_task(self.consumer.run(), name="aggregator"))
-            self.broker = await start_rpc(self.settings.nats_url, self.service, self.health)
+            self.broker = await start_rpc(self.settings.nats_url, self.service, self.health,
+                                          nats_auth.broker_options(home, nats_auth.AGGREGATOR))
             await wait_until_answering(self.nc, contracts.AGGREGATOR_HEALTH.subject, within=5.0,
                                        attempt=0.5)
         except BaseException:

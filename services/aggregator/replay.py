@@ -14,6 +14,7 @@ from services.aggregator.consumer import sequence
 from services.aggregator.projection import Projector
 from services.aggregator.pull import Puller
 from services.aggregator.schema import connect, path_in
+from services.common import nats_auth
 from services.common.streams import EVENTS_STREAM, EVENTS_SUBJECTS
 
 log = structlog.get_logger(__name__)
@@ -33,7 +34,8 @@ async def replay(home: Path, nats_url: str, progress: Progress | None = None) ->
     target = path_in(home)
     fresh = target.with_name(target.name + ".replay")
     _remove(fresh)
-    nc = await nats.connect(nats_url, name="tinhhinh-aggregator-replay")
+    nc = await nats.connect(nats_url, name="tinhhinh-aggregator-replay",
+                            **nats_auth.connect_options(home, nats_auth.CLI))
     try:
         js = nc.jetstream()
         info = await js.stream_info(EVENTS_STREAM)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from nats.aio.client import Client as NATS
 
@@ -20,10 +21,12 @@ class AggregatorClient:
                              message_vi="Dịch vụ tổng hợp chưa sẵn sàng, vui lòng thử lại sau",
                              timeout=timeout)
 
-    async def rollup(self, unit_id: str, period: str, fmt: str = "json") -> RollupReply:
+    async def rollup(self, account_id: UUID, unit_id: str, period: str,
+                     fmt: str = "json") -> RollupReply:
         """The whole reply: ``body`` (json), ``html``, or ``docx`` (base64) and ``filename``;
-        an unknown `fmt` is refused here as the aggregator would refuse it."""
-        request = GetRollup(unit_id, period, rollup_format(fmt))
+        an unknown `fmt` is refused here as the aggregator would refuse it. `account_id`: on
+        whose behalf (the aggregator answers only what that account may read)."""
+        request = GetRollup(str(account_id), unit_id, period, rollup_format(fmt))
         return await self.rpc.call(contracts.ROLLUPS_GET, request)
 
     async def health(self) -> dict[str, Any]:

@@ -1,6 +1,16 @@
 """Every NATS request/reply of the system: its subject, its strictly decoded request, its reply.
 
-Wire format, version 1 (``tinhhinh.rpc.v1.*``): the request is a JSON object with exactly the
+Two kinds of subject, told apart by the bus's permissions (services/common/nats_auth.py):
+
+- public, ``tinhhinh.rpc.v1.*``: answered by the intake, asked by machine clients (the NATS
+  user ``client`` may publish only there); every request but ``auth.token`` carries the
+  caller's bearer token and is scoped as its HTTP twin;
+- internal, ``tinhhinh.svc.v1.*``: answered by the aggregator and the notifier, asked by the
+  intake (and, for the operator's views, the ``cli`` user) — no other user may publish
+  there, so the account a request names is the one the intake has authenticated, and the
+  answering service checks what that account may see.
+
+Wire format, version 1: the request is a JSON object with exactly the
 fields of its request class below (optional ones may be left out); the reply is
 ``{"status": <HTTP-like code>, "body": ...}`` — a refusal's body is
 ``{"error": {"code", "message", "message_vi", "field"}}``, as over HTTP. A request that is not
@@ -19,7 +29,8 @@ from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar, cast,
 from domain.errors import DomainError, InvalidInput
 from services.common.strict_json import Dataclass, decode_object, one_of
 
-PREFIX = "tinhhinh.rpc.v1"
+PREFIX = "tinhhinh.rpc.v1"  # public: machine clients, with a token; the intake answers
+INTERNAL_PREFIX = "tinhhinh.svc.v1"  # the intake, on behalf of an account; the others answer
 
 Req = TypeVar("Req", bound=Dataclass)
 Rep = TypeVar("Rep")
@@ -72,10 +83,15 @@ class Rpc(Generic[Req, Rep]):
 
     name: str
     request: type[Req]
+    prefix: str = PREFIX
 
     @property
     def subject(self) -> str:
-        return f"{PREFIX}.{self.name}"
+        return f"{self.prefix}.{self.name}"
+
+    @property
+    def public(self) -> bool:
+        return self.prefix == PREFIX
 
     def decode(self, data: bytes) -> Req:
         """The request in `data`, or InvalidInput naming the field that is wrong."""
@@ -125,8 +141,10 @@ def rollup_format(value: str) -> RollupFormat:
 
 @dataclass(frozen=True)
 class GetRollup:
-    """The caller has checked that the one it asks for may read that unit's rollup."""
+    """Internal: the rollup `account_id` asks for; the aggregator checks that this account may
+    read that unit (as the intake has before asking)."""
 
+    account_id: str
     unit_id: str
     period: str
     format: RollupFormat = "json"
@@ -205,6 +223,38 @@ class Overdue:
     cursor: str | None = None  # next_cursor of the page before
 
 
+# Public requests: the caller's bearer token (from auth.token) instead of an account id.
+
+@dataclass(frozen=True)
+class ClientRollup:
+    token: str
+    unit_id: str
+    period: str
+    format: RollupFormat = "json"
+
+
+@dataclass(frozen=True)
+class ClientAlerts:
+    token: str
+    status: str | None = None
+    limit: int | None = None
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientAck:
+    token: str
+    alert_id: str
+
+
+@dataclass(frozen=True)
+class ClientOverdue:
+    token: str
+    at: str
+    limit: int | None = None
+    cursor: str | None = None
+
+
 # -- replies --------------------------------------------------------------------------------
 
 class Token(TypedDict):
@@ -254,23 +304,34 @@ Health = Reply[dict[str, Any]]
 
 # -- the subjects ---------------------------------------------------------------------------
 
-# The intake (services/intake/rpc.py): the same use cases and answers as HTTP.
+# Public, answered by the intake (services/intake/rpc.py): the same use cases, scopes and
+# answers as HTTP; each checks the token first (401 without one).
 AUTH_TOKEN: Rpc[SignIn, Reply[Token]] = Rpc("auth.token", SignIn)
 REPORTS_SUBMIT: Rpc[SubmitReport, Reply[dict[str, Any]]] = Rpc("reports.submit", SubmitReport)
 REPORTS_GET: Rpc[GetReport, Reply[dict[str, Any]]] = Rpc("reports.get", GetReport)
+PUBLIC_ROLLUPS_GET: Rpc[ClientRollup, RollupReply] = Rpc("rollups.get", ClientRollup)
+PUBLIC_ALERTS_LIST: Rpc[ClientAlerts, Reply[Alerts]] = Rpc("alerts.list", ClientAlerts)
+PUBLIC_ALERTS_ACK: Rpc[ClientAck, Reply[dict[str, Any]]] = Rpc("alerts.ack", ClientAck)
+PUBLIC_OVERDUE: Rpc[ClientOverdue, Reply[OverduePage]] = Rpc("overdue", ClientOverdue)
 
-# The aggregator (services/aggregator/rpc.py).
-ROLLUPS_GET: Rpc[GetRollup, RollupReply] = Rpc("rollups.get", GetRollup)
-AGGREGATOR_HEALTH: Rpc[Empty, Health] = Rpc("aggregator.health", Empty)
+# Internal, the aggregator (services/aggregator/rpc.py).
+ROLLUPS_GET: Rpc[GetRollup, RollupReply] = Rpc("rollups.get", GetRollup, INTERNAL_PREFIX)
+AGGREGATOR_HEALTH: Rpc[Empty, Health] = Rpc("aggregator.health", Empty, INTERNAL_PREFIX)
 
-# The notifier (services/notifier/rpc.py); the intake has authenticated the account.
-ALERTS_LIST: Rpc[ListAlerts, Reply[Alerts]] = Rpc("alerts.list", ListAlerts)
-ALERTS_ACK: Rpc[AckAlert, Reply[dict[str, Any]]] = Rpc("alerts.ack", AckAlert)
-OVERDUE: Rpc[Overdue, Reply[OverduePage]] = Rpc("overdue", Overdue)
-ALERTS_GROUPS: Rpc[AlertGroups, Reply[dict[str, Any]]] = Rpc("alerts.groups", AlertGroups)
-ALERTS_ACK_MANY: Rpc[AckAlerts, Reply[dict[str, Any]]] = Rpc("alerts.ack_many", AckAlerts)
-NOTIFIER_HEALTH: Rpc[Empty, Health] = Rpc("notifier.health", Empty)
+# Internal, the notifier (services/notifier/rpc.py): the account the intake authenticated.
+ALERTS_LIST: Rpc[ListAlerts, Reply[Alerts]] = Rpc("alerts.list", ListAlerts, INTERNAL_PREFIX)
+ALERTS_ACK: Rpc[AckAlert, Reply[dict[str, Any]]] = Rpc("alerts.ack", AckAlert, INTERNAL_PREFIX)
+ALERTS_GROUPS: Rpc[AlertGroups, Reply[dict[str, Any]]] = Rpc("alerts.groups", AlertGroups,
+                                                             INTERNAL_PREFIX)
+ALERTS_ACK_MANY: Rpc[AckAlerts, Reply[dict[str, Any]]] = Rpc("alerts.ack_many", AckAlerts,
+                                                            INTERNAL_PREFIX)
+OVERDUE: Rpc[Overdue, Reply[OverduePage]] = Rpc("overdue", Overdue, INTERNAL_PREFIX)
+NOTIFIER_HEALTH: Rpc[Empty, Health] = Rpc("notifier.health", Empty, INTERNAL_PREFIX)
 
-EVERY: tuple[Rpc[Any, Any], ...] = (AUTH_TOKEN, REPORTS_SUBMIT, REPORTS_GET, ROLLUPS_GET,
-                                    AGGREGATOR_HEALTH, ALERTS_LIST, ALERTS_ACK, OVERDUE,
-                                    NOTIFIER_HEALTH, ALERTS_GROUPS, ALERTS_ACK_MANY)
+PUBLIC: tuple[Rpc[Any, Any], ...] = (AUTH_TOKEN, REPORTS_SUBMIT, REPORTS_GET,
+                                     PUBLIC_ROLLUPS_GET, PUBLIC_ALERTS_LIST,
+                                     PUBLIC_ALERTS_ACK, PUBLIC_OVERDUE)
+INTERNAL: tuple[Rpc[Any, Any], ...] = (ROLLUPS_GET, AGGREGATOR_HEALTH, ALERTS_LIST,
+                                       ALERTS_ACK, ALERTS_GROUPS, ALERTS_ACK_MANY, OVERDUE,
+                                       NOTIFIER_HEALTH)
+EVERY: tuple[Rpc[Any, Any], ...] = PUBLIC + INTERNAL

@@ -52,6 +52,12 @@ def decode(payload: bytes) -> dict[str, Any]:
         if not check(envelope[key]):
             raise EnvelopeRejected(f"envelope field {key!r} is malformed: "
                                    f"{_shown(envelope[key])}")
+    # The relay's own id (wire.event_id), JetStream's de-duplication key: an envelope that
+    # claims another id than its aggregate and version give was not published by the relay.
+    expected_id = f"{envelope['aggregate_id'].replace('-', '')}-{envelope['aggregate_version']}"
+    if envelope["event_id"] != expected_id:
+        raise EnvelopeRejected(f"event_id {_shown(envelope['event_id'])} does not follow from "
+                               f"its aggregate and version ({expected_id})")
     rule = _rule(envelope["type"])
     if rule is not None:
         try:

@@ -13,8 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from types import TracebackType
@@ -22,6 +23,9 @@ from typing import IO, Any, TypeVar
 
 import nats
 import nats.errors
+
+from services.common import nats_auth
+from services.common.nats_auth import Credentials
 
 CONFIG_TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "nats-server.conf"
 
@@ -58,19 +62,48 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """The server's certificate and key (PEM), for a server that is not on loopback."""
+
+    cert: Path
+    key: Path
+
+    @classmethod
+    def from_env(cls) -> TlsFiles | None:
+        """`TINHHINH_NATS_TLS_CERT` and `TINHHINH_NATS_TLS_KEY`, when both are set."""
+        cert, key = (os.environ.get(f"TINHHINH_NATS_TLS_{k}") for k in ("CERT", "KEY"))
+        if not cert and not key:
+            return None
+        if not cert or not key:
+            raise ValueError("set both TINHHINH_NATS_TLS_CERT and TINHHINH_NATS_TLS_KEY")
+        return cls(Path(cert).resolve(), Path(key).resolve())
+
+    def render(self) -> str:
+        return (f'tls {{\n    cert_file: "{_quote(str(self.cert))}"\n'
+                f'    key_file: "{_quote(str(self.key))}"\n    timeout: 2\n}}\n')
+
+
 def render_config(
-    *, port: int, store_dir: Path, host: str = "127.0.0.1", server_name: str = "tinhhinh"
+    *, port: int, store_dir: Path, host: str = "127.0.0.1", server_name: str = "tinhhinh",
+    credentials: Mapping[str, Credentials] | None = None, tls: TlsFiles | None = None,
 ) -> str:
-    """Fill deploy/nats-server.conf with this server's address and store directory."""
+    """Fill deploy/nats-server.conf with this server's address and store directory, then
+    its users and their permissions (services/common/nats_auth.py) and its TLS files."""
     if not 0 < port < 65536:
         raise ValueError(f"port out of range: {port}")
     template = Template(CONFIG_TEMPLATE.read_text(encoding="utf-8"))
-    return template.substitute(
+    text = template.substitute(
         host=_quote(host),
         port=str(port),
         store_dir=_quote(str(store_dir)),
         server_name=_quote(server_name),
     )
+    if tls is not None:
+        text += "\n" + tls.render()
+    if credentials is not None:
+        text += "\n" + nats_auth.authorization_block(credentials)
+    return text
 
 
 def free_port() -> int:
@@ -111,6 +144,7 @@ async def wait_ready(
     timeout: float = 20.0,  # noqa: ASYNC109 - on timeout the retry loop reports its last error
     *,
     alive: Callable[[], bool] | None = None,
+    auth: Mapping[str, Any] | None = None,
 ) -> None:
     """Wait until the server at `url` answers a JetStream request.
 
@@ -134,6 +168,7 @@ async def wait_ready(
                 reconnect_time_wait=0,
                 connect_timeout=1,
                 error_cb=_quiet_error_cb,
+                **(auth or {}),
             )
         except (OSError, TimeoutError, nats.errors.Error) as exc:
             last_error = exc
@@ -184,11 +219,15 @@ class EmbeddedNats:
     not from asyncio.to_thread().
     """
 
-    def __init__(self, home: Path, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, home: Path, port: int, host: str = "127.0.0.1",
+                 tls: TlsFiles | None = None) -> None:
         self.home = home
         self.port = port
         self.host = host
+        self.tls = tls
         self.nats_dir = home / "nats"
+        self.creds_dir = self.nats_dir / "creds"
+        self.credentials: dict[str, Credentials] = {}
         self.config_path = self.nats_dir / "nats-server.conf"
         self.store_dir = self.nats_dir / "jetstream"
         self.log_path = self.nats_dir / "nats-server.log"
@@ -198,7 +237,15 @@ class EmbeddedNats:
 
     @property
     def url(self) -> str:
-        return f"nats://{_client_host(self.host)}:{self.port}"
+        """The address clients connect to: no secrets in it."""
+        scheme = "nats" if self.tls is None else "tls"
+        return f"{scheme}://{_client_host(self.host)}:{self.port}"
+
+    def auth(self, user: str) -> dict[str, Any]:
+        """`nats.connect` keyword arguments for one of the users (services/common/nats_auth.py)."""
+        if not self.credentials:
+            raise RuntimeError("nats-server has not been started: no credentials yet")
+        return self.credentials[user].connect_options()
 
     @property
     def pid(self) -> int:
@@ -215,10 +262,14 @@ class EmbeddedNats:
         if self.running:
             raise RuntimeError(f"nats-server already running (pid {self.pid})")
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(
-            render_config(port=self.port, store_dir=self.store_dir, host=self.host),
-            encoding="utf-8",
-        )
+        self.nats_dir.chmod(0o700)
+        # Generated on first start, kept across restarts: delete the files to rotate them.
+        self.credentials = nats_auth.ensure_credentials(self.creds_dir)
+        config = render_config(port=self.port, store_dir=self.store_dir, host=self.host,
+                               credentials=self.credentials, tls=self.tls)
+        self.config_path.touch(mode=0o600)
+        self.config_path.chmod(0o600)
+        self.config_path.write_text(config, encoding="utf-8")
         # Checked first because a client probe would happily succeed against the
         # other server already listening there.
         if _port_in_use(self.host, self.port):
@@ -243,7 +294,8 @@ class EmbeddedNats:
         proc = self._proc
         try:
             _run_in_fresh_loop(
-                lambda: wait_ready(self.url, timeout, alive=lambda: proc.poll() is None)
+                lambda: wait_ready(self.url, timeout, alive=lambda: proc.poll() is None,
+                                   auth=self.auth(nats_auth.INTAKE))
             )
         except (TimeoutError, ChildProcessError, OSError, nats.errors.Error) as exc:
             self.kill()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import nats.errors
 import structlog
@@ -34,9 +35,11 @@ async def run_until_signalled(service: Service) -> None:
         await service.stop()
 
 
-async def start_broker(nats_url: str, router: NatsRouter) -> NatsBroker:
-    """A faststream broker answering `router`'s subjects; it reconnects for as long as it runs."""
-    broker = NatsBroker(nats_url, max_reconnect_attempts=-1, logger=None)
+async def start_broker(nats_url: str, router: NatsRouter,
+                       auth: Mapping[str, Any] | None = None) -> NatsBroker:
+    """A faststream broker answering `router`'s subjects; it reconnects for as long as it runs.
+    `auth`: the service's NATS user (services/common/nats_auth.py, broker_options)."""
+    broker = NatsBroker(nats_url, max_reconnect_attempts=-1, logger=None, **(auth or {}))
     broker.include_router(router)
     await broker.start()
     return broker

@@ -75,7 +75,8 @@ def _differs(actual: StreamConfig, wanted: StreamConfig) -> list[str]:
     return [f for f in _COMPARED_FIELDS if getattr(actual, f) != getattr(wanted, f)]
 
 
-async def declare_stream(js: JetStreamContext, wanted: StreamConfig) -> StreamInfo:
+async def declare_stream(js: JetStreamContext, wanted: StreamConfig, *,
+                         update: bool = True) -> StreamInfo:
     """Create the stream, or update it if its config differs; no-op if it matches."""
     name = wanted.name
     assert name is not None
@@ -91,13 +92,16 @@ async def declare_stream(js: JetStreamContext, wanted: StreamConfig) -> StreamIn
                     raise
                 # Another process created it first with other settings: update it.
                 continue
-        if not _differs(info.config, wanted):
+        if not update or not _differs(info.config, wanted):
             return info
         return await js.update_stream(wanted)
     raise RuntimeError(f"stream {name}: gave up after {_ATTEMPTS} create/update races")
 
 
-async def declare_streams(js: JetStreamContext) -> None:
-    """Make sure every tinhhinh stream exists with the configuration in this module."""
+async def declare_streams(js: JetStreamContext, *, update: bool = True) -> None:
+    """Make sure every tinhhinh stream exists with the configuration in this module. With
+    `update` False (the aggregator and the notifier, whose NATS users may create a missing
+    stream but not change one: services/common/nats_auth.py), an existing stream is left as
+    it is; the intake brings it to this configuration."""
     for config in stream_configs():
-        await declare_stream(js, config)
+        await declare_stream(js, config, update=update)

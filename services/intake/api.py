@@ -391,7 +391,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             raise NotFound("not_found", "unit not found", "Không tìm thấy đơn vị")
         fmt = format or ("html" if "text/html" in request.headers.get("accept", "")
                          else "json")
-        reply = await aggregator.rollup(unit_id, period, fmt)
+        reply = await aggregator.rollup(account.id, unit_id, period, fmt)
         if fmt == "html":
             return HTMLResponse(reply["html"])
         if fmt == "docx":

@@ -17,6 +17,7 @@ import structlog
 from nats.aio.client import Client as NATS
 
 from domain.clock import Clock, SystemClock
+from services.common import nats_auth
 from services.common.aggregator_client import AggregatorClient
 from services.common.aio import stop_tasks
 from services.common.notifier_client import NotifierClient
@@ -38,7 +39,7 @@ from services.intake.publication import Publication
 from services.intake.ratelimit import FILE as LIMITER_FILE
 from services.intake.ratelimit import SignInLimiter
 from services.intake.relay import Relay, RelayLock
-from services.intake.rpc import start_rpc
+from services.intake.rpc import Ports, start_rpc
 from services.intake.service import IntakeService
 from services.intake.sessions import SessionStore
 from services.intake.tokens import TokenService, load_or_create_secret
@@ -89,6 +90,7 @@ class Runtime:
             self.settings.nats_url, name="tinhhinh-intake", max_reconnect_attempts=-1,
             # nats-py annotates an int but sleeps any number: half a second between tries.
             reconnect_time_wait=0.5,  # type: ignore[arg-type]
+            **nats_auth.connect_options(self.settings.home, nats_auth.INTAKE),
         )
         await declare_streams(self.relay.js)
         await asyncio.to_thread(self.directory.refresh)
@@ -96,7 +98,10 @@ class Runtime:
         if self.sealer is not None:
             self._tasks.append(asyncio.create_task(self.sealer.run(), name="audit-sealer"))
         self.broker = await start_rpc(self.settings.nats_url, self.service,
-                                     self.publication.published)
+                                     self.publication.published,
+                                     Ports(self.directory, self.aggregator, self.notifier),
+                                     nats_auth.broker_options(self.settings.home,
+                                                              nats_auth.INTAKE))
         log.info("intake_started", nats_url=self.settings.nats_url, home=str(self.settings.home))
 
     async def stop(self) -> None:

@@ -12,9 +12,11 @@ from services.common.contracts import Alerts, OverduePage, RollupReply
 
 
 class Aggregator(Protocol):
-    async def rollup(self, unit_id: str, period: str, fmt: str = "json") -> RollupReply:
+    async def rollup(self, account_id: UUID, unit_id: str, period: str,
+                     fmt: str = "json") -> RollupReply:
         """The aggregator's reply: ``body`` (json), ``html``, or ``docx`` (base64) and
-        ``filename``; raises its DomainError (none yet, unavailable)."""
+        ``filename``; raises its DomainError (none yet, unavailable, or 404 where
+        `account_id`, on whose behalf it asks, may not read that unit)."""
         ...
 
     async def health(self) -> dict[str, Any]: ...

@@ -170,7 +170,7 @@ class UnitReports:
         unavailable: str | None = None
         if prepared["period"] is not None:
             try:
-                reply = await self.aggregator.rollup(unit_id, prepared["period"])
+                reply = await self.aggregator.rollup(account.id, unit_id, prepared["period"])
                 rollup = {k: reply.get("body", {}).get(k) for k in PREFILL_KEYS}
             except DomainError as err:
                 unavailable = err.code

@@ -18,7 +18,7 @@ from nats.js import JetStreamContext
 from domain.clock import Clock, SystemClock
 from domain.delivery import EMAIL, WEBHOOK
 from domain.delivery import NATS as NATS_CHANNEL
-from services.common import contracts
+from services.common import contracts, nats_auth
 from services.common.aio import stop_tasks, wait_event
 from services.common.runner import drain, stop_broker, wait_until_answering
 from services.common.streams import declare_streams
@@ -66,10 +66,12 @@ class Runtime:
 
     async def start(self) -> None:
         await self.call(self.service.book.load)
+        home = self.settings.home
         self.nc = await nats.connect(self.settings.nats_url, name="tinhhinh-notifier",
-                                     max_reconnect_attempts=-1, reconnect_time_wait=0.5)
+                                     max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                                     **nats_auth.connect_options(home, nats_auth.NOTIFIER))
         self.js = self.nc.jetstream()
-        await declare_streams(self.js)
+        await declare_streams(self.js, update=False)
         if self.settings.channels.nats and NATS_CHANNEL not in self.senders:
             self.senders[NATS_CHANNEL] = NatsPublisher(self.js)
         s = self.settings
@@ -86,7 +88,8 @@ class Runtime:
         self._spawn(self._schedule(), "scheduler")
         for channel, dispatcher in self.dispatchers.items():
             self._spawn(dispatcher.run(), f"outbox-{channel}")
-        self.broker = await start_rpc(s.nats_url, self.service, self.call, self.health)
+        self.broker = await start_rpc(s.nats_url, self.service, self.call, self.health,
+                                      nats_auth.broker_options(home, nats_auth.NOTIFIER))
         await wait_until_answering(self.nc, contracts.NOTIFIER_HEALTH.subject, within=10.0,
                                    attempt=1.0)
         self.started = True

@@ -21,6 +21,7 @@ import nats.errors
 
 from domain.errors import DomainError
 from services.common import contracts, wire
+from services.common.nats_auth import CLI, connect_options
 from services.common.natsd import wait_ready
 from services.common.network_view import NetworkView
 from services.common.settings import running_nats_url
@@ -72,7 +73,7 @@ def _rows(home: Path, at: datetime, settings: NotifierSettings,
     url = os.environ.get("NATS_URL") or running_nats_url(home)
     if url is not None:
         try:
-            return asyncio.run(_from_nats(url, at, settings))
+            return asyncio.run(_from_nats(url, at, settings, connect_options(home, CLI)))
         except Unreachable:
             pass
     events = home / "events.sqlite"
@@ -82,12 +83,13 @@ def _rows(home: Path, at: datetime, settings: NotifierSettings,
     return overdue(view, received, at, settings.kinds)
 
 
-async def _from_nats(url: str, at: datetime, settings: NotifierSettings) -> list[dict[str, Any]]:
+async def _from_nats(url: str, at: datetime, settings: NotifierSettings,
+                     auth: dict[str, Any]) -> list[dict[str, Any]]:
     try:
-        await wait_ready(url, timeout=3.0)
+        await wait_ready(url, timeout=3.0, auth=auth)
     except (TimeoutError, OSError, nats.errors.Error) as exc:
         raise Unreachable(str(exc)) from exc
-    nc = await nats.connect(url, allow_reconnect=False, name="tinhhinh-cli")
+    nc = await nats.connect(url, allow_reconnect=False, name="tinhhinh-cli", **auth)
     try:
         try:
             return await _pages(nc, at)

@@ -5,7 +5,7 @@ The intake has authenticated the caller and passes its account id.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from faststream.nats import NatsBroker, NatsRouter
@@ -71,5 +71,6 @@ def build_router(service: NotifierService, call: Call,
 
 
 async def start_rpc(nats_url: str, service: NotifierService, call: Call,
-                    health: Callable[[], dict[str, Any]]) -> NatsBroker:
-    return await start_broker(nats_url, build_router(service, call, health))
+                    health: Callable[[], dict[str, Any]],
+                    auth: Mapping[str, Any] | None = None) -> NatsBroker:
+    return await start_broker(nats_url, build_router(service, call, health), auth)

@@ -16,6 +16,7 @@ import httpx
 import nats
 import pytest
 
+from services.common import nats_auth
 from services.common.natsd import free_port
 from tests.e2e.conftest import Up, nats_server_pid, wait_healthy
 
@@ -42,9 +43,11 @@ def submit(url: str, tok: str, key: str, body: dict[str, object],
                       headers={"Authorization": f"Bearer {tok}", "Idempotency-Key": key})
 
 
-def stream_report_ids(nats_url: str) -> list[str]:
+def stream_report_ids(nats_url: str, home: Path) -> list[str]:
+    auth = nats_auth.connect_options(home, nats_auth.READER)
+
     async def read() -> list[str]:
-        nc = await nats.connect(nats_url, max_reconnect_attempts=1)
+        nc = await nats.connect(nats_url, max_reconnect_attempts=1, **auth)
         try:
             js = nc.jetstream()
             sub = await js.subscribe("tinhhinh.events.>", ordered_consumer=True)
@@ -103,7 +106,7 @@ def test_submit_retry_refuse_kill_9_restart_loses_and_doubles_nothing(up: Up):
         resp = httpx.get(f"{up.url}/api/v1/reports/{report_id}", timeout=10,
                          headers={"Authorization": f"Bearer {tokens[username]}"})
         assert resp.status_code == 200, (key, resp.text)
-    in_stream = stream_report_ids(up.nats_url)
+    in_stream = stream_report_ids(up.nats_url, up.home)
     assert sorted(in_stream) == sorted(acknowledged.values())
     assert up.stop() == 0
 
@@ -144,10 +147,10 @@ def test_kill_9_between_commit_and_publish_publishes_once_after_restart(up: Up):
     retry = submit(up.url, tok, "crash-1", body)
     assert retry.status_code == 200
     deadline = time.monotonic() + 10
-    in_stream = stream_report_ids(up.nats_url)
+    in_stream = stream_report_ids(up.nats_url, up.home)
     while not in_stream and time.monotonic() < deadline:
         time.sleep(0.2)
-        in_stream = stream_report_ids(up.nats_url)
+        in_stream = stream_report_ids(up.nats_url, up.home)
     assert in_stream == [retry.json()["report_id"]]
     assert stored_reports() == 1
 
@@ -170,7 +173,9 @@ def test_services_run_as_separate_processes(tmp_path: Path, nats_server):  # typ
                            capture_output=True, text=True, check=False, timeout=120)
     assert again.returncode == 0 and "no changes" in again.stdout
     port = free_port()
-    env = {**os.environ, "NATS_URL": nats_server.url}
+    # A server `up` does not run: its credentials are found through NATS_CREDS_DIR.
+    env = {**os.environ, "NATS_URL": nats_server.url,
+           nats_auth.CREDS_DIR_ENV: str(nats_server.creds_dir)}
     intake = subprocess.Popen([sys.executable, "-m", "services.intake", "--home", str(home),
                                "--port", str(port)], env=env)
     try:
@@ -179,7 +184,7 @@ def test_services_run_as_separate_processes(tmp_path: Path, nats_server):  # typ
         tok = token(url, "cb.tramlo.nghian", "demo-2026")
         resp = submit(url, tok, "sep-1", weekly("tram-lo-nghi-an", "2026-W48"))
         assert resp.status_code == 201, resp.text
-        assert stream_report_ids(nats_server.url) == [resp.json()["report_id"]]
+        assert stream_report_ids(nats_server.url, nats_server.home) == [resp.json()["report_id"]]
     finally:
         intake.terminate()
         # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells why.
@@ -269,7 +274,7 @@ def test_ctrl_c_stops_every_service_cleanly(up: Up):
         assert failure not in said, said[-4000:]
     # And the report is there after a restart, once
     up.start()
-    assert stream_report_ids(up.nats_url) == [sent.json()["report_id"]]
+    assert stream_report_ids(up.nats_url, up.home) == [sent.json()["report_id"]]
 
 
 def test_status_shows_each_service_and_fails_when_one_is_gone(up: Up):

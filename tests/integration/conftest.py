@@ -17,6 +17,7 @@ import pytest
 from nats.aio.client import Client as NATS
 
 from domain.clock import FixedClock
+from services.common import nats_auth
 from services.common.natsd import EmbeddedNats
 from services.common.plan_file import load_plan
 from services.common.settings import Settings
@@ -63,7 +64,8 @@ class System:
     runtime: Runtime
     client: httpx.AsyncClient
     clock: FixedClock
-    nc: NATS
+    nc: NATS  # as the intake's NATS user: JetStream, the internal subjects
+    bus: NATS  # as a machine client (the `client` user): the public RPC subjects only
     nats_url: str
 
     async def token(self, username: str, password: str = PASSWORD) -> str:
@@ -91,12 +93,16 @@ async def running_system(home: Path, nats_url: str, clock: FixedClock | None = N
     app = create_app(runtime)
     await runtime.start()
     assert runtime.relay is not None
-    nc = await nats.connect(nats_url, max_reconnect_attempts=1)
+    nc = await nats.connect(nats_url, max_reconnect_attempts=1,
+                            **nats_auth.connect_options(home, nats_auth.INTAKE))
+    bus = await nats.connect(nats_url, max_reconnect_attempts=1,
+                             **nats_auth.connect_options(home, nats_auth.CLIENT))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake")
     try:
-        yield System(runtime, client, clock, nc, nats_url)
+        yield System(runtime, client, clock, nc, bus, nats_url)
     finally:
         await client.aclose()
+        await bus.close()
         await nc.close()
         await runtime.stop()
 

@@ -19,9 +19,10 @@ import pytest
 from nats.aio.msg import Msg
 
 from domain.access import may_read_rollup
+from domain.ids import account_id
 from services.aggregator.bootstrap import Runtime, bootstrap
 from services.aggregator.consumer import DURABLE, ConsumerSettings, ack, sequence
-from services.common.contracts import ROLLUPS_GET
+from services.common.contracts import AGGREGATOR_HEALTH, ROLLUPS_GET
 from services.common.settings import Settings
 from services.common.streams import EVENTS_STREAM
 from tests.integration.conftest import VN, System
@@ -34,6 +35,13 @@ TRAM_LO = ("cb.tramlo.tramlo", "tram-lo-tram-lo")
 SETTINGS = ConsumerSettings(ack_wait=1.0, fetch_timeout=0.2)
 
 Acker = Callable[[Msg], Awaitable[None]]
+
+
+def another_version(envelope: dict[str, Any]) -> dict[str, Any]:
+    """Another event of the same aggregate, with the id the relay would give it."""
+    version = int(envelope["aggregate_version"]) + 100
+    return {"aggregate_version": version,
+            "event_id": f"{envelope['aggregate_id'].replace('-', '')}-{version}"}
 
 
 def start(system: System, acker: Acker = ack) -> Runtime:
@@ -72,6 +80,8 @@ async def submit(system: System, who: tuple[str, str], key: str, **body: Any) ->
 
 
 async def ask(system: System, **request: Any) -> dict[str, Any]:
+    # On behalf of an account that reads the whole tree (the aggregator checks it).
+    request.setdefault("account_id", str(account_id("ld.bdv.tinhuy")))
     reply = await system.nc.request(ROLLUPS_GET.subject, json.dumps(request).encode(), timeout=5)
     answer: dict[str, Any] = json.loads(reply.data)
     return answer
@@ -166,7 +176,7 @@ async def test_malformed_envelopes_are_dead_lettered_once_and_a_forged_position_
     # Given, straight on the stream between real reports: a report without data, one for a
     # week that does not exist, and a copy of the real one that claims position 10**15
     empty = json.dumps({**real, "data": {}}).encode()
-    no_week = json.dumps({**real, "event_id": "x-1", "data": {
+    no_week = json.dumps({**real, **another_version(real), "data": {
         **real["data"], "period": "2026-W99"}}).encode()
     forged = json.dumps({**real, "position": 10**15}).encode()
     bad = [(await js.publish(subject, payload)).seq for payload in (empty, no_week)]
@@ -433,7 +443,7 @@ async def test_the_service_runs_alone_and_stops_on_sigterm(system: System, tmp_p
     try:
         async def answering() -> bool:
             try:
-                reply = await system.nc.request("tinhhinh.rpc.v1.aggregator.health", b"{}",
+                reply = await system.nc.request(AGGREGATOR_HEALTH.subject, b"{}",
                                                 timeout=1)
             except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
                 return False

@@ -64,7 +64,9 @@ async def request(system: System, rpc: contracts.Rpc[Any, Any],
                   body: dict[str, Any]) -> bytes | None:
     """The reply's bytes, or None when none came (a reply over the limit is never sent)."""
     try:
-        reply = await system.nc.request(rpc.subject, json.dumps(body).encode(), timeout=10)
+        # A public subject as a machine client; an internal one as the intake asks it.
+        nc = system.bus if rpc.public else system.nc
+        reply = await nc.request(rpc.subject, json.dumps(body).encode(), timeout=10)
     except nats.errors.TimeoutError:
         return None
     answer = json.loads(reply.data)
@@ -129,7 +131,8 @@ async def _largest_replies(system: System, alerts: Any, aggregator: Any) -> dict
         for period in ("2026", "2026-11", "2026-W47"):
             for fmt in ("json", "html", "docx"):
                 keep(contracts.ROLLUPS_GET.name, await request(system, contracts.ROLLUPS_GET, {
-                    "unit_id": unit_id, "period": period, "format": fmt}))
+                    "account_id": str(account_id(TOP_LEADER)), "unit_id": unit_id,
+                    "period": period, "format": fmt}))
     leader = str(account_id(TOP_LEADER))
     listed = await request(system, contracts.ALERTS_LIST,
                            {"account_id": leader, "status": "all", "limit": 500})

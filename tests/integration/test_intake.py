@@ -210,16 +210,16 @@ async def test_healthz_and_metrics(system: System):
 async def test_nats_request_reply_has_the_same_semantics(system: System):
     token = await system.token(CADRE)
     request = {"token": token, "idempotency_key": "rpc-1", "report": weekly()}
-    first = json.loads((await system.nc.request(
+    first = json.loads((await system.bus.request(
         "tinhhinh.rpc.v1.reports.submit", json.dumps(request).encode(), timeout=5)).data)
-    again = json.loads((await system.nc.request(
+    again = json.loads((await system.bus.request(
         "tinhhinh.rpc.v1.reports.submit", json.dumps(request).encode(), timeout=5)).data)
     request["report"] = weekly(summary="khác")
-    conflict = json.loads((await system.nc.request(
+    conflict = json.loads((await system.bus.request(
         "tinhhinh.rpc.v1.reports.submit", json.dumps(request).encode(), timeout=5)).data)
     assert (first["status"], again["status"], conflict["status"]) == (201, 200, 409)
     assert first["body"]["report_id"] == again["body"]["report_id"]
-    bad = json.loads((await system.nc.request("tinhhinh.rpc.v1.reports.submit", json.dumps(
+    bad = json.loads((await system.bus.request("tinhhinh.rpc.v1.reports.submit", json.dumps(
         {"token": "forged", "idempotency_key": "x", "report": weekly()}).encode(), timeout=5)).data)
     assert bad["status"] == 401
 
@@ -231,7 +231,7 @@ async def test_a_malformed_nats_request_is_refused_by_field_and_records_nothing(
     request = {"token": token, "idempotency_key": "rpc-bad", "report": weekly()}
 
     async def ask(data: bytes) -> dict[str, Any]:
-        reply = await system.nc.request("tinhhinh.rpc.v1.reports.submit", data, timeout=5)
+        reply = await system.bus.request("tinhhinh.rpc.v1.reports.submit", data, timeout=5)
         answer: dict[str, Any] = json.loads(reply.data)
         return answer
 

@@ -25,9 +25,9 @@ def small_home(tmp_path: Path) -> Iterator[Path]:
         yield target
 
 
-async def publish(url: str, n: int, payload: bytes = b"x" * 2000) -> int:
+async def publish(server: EmbeddedNats, n: int, payload: bytes = b"x" * 2000) -> int:
     """Publish `n` messages; how many JetStream acknowledged (each tried once, 2 s)."""
-    nc = await nats.connect(url, max_reconnect_attempts=0)
+    nc = await nats.connect(server.url, max_reconnect_attempts=0, **server.auth("intake"))
     acked = 0
     try:
         js = nc.jetstream()
@@ -43,8 +43,8 @@ async def publish(url: str, n: int, payload: bytes = b"x" * 2000) -> int:
         await nc.close()
 
 
-async def stored(url: str) -> int:
-    nc = await nats.connect(url)
+async def stored(server: EmbeddedNats) -> int:
+    nc = await nats.connect(server.url, **server.auth("reader"))
     try:
         return int((await nc.jetstream().stream_info(EVENTS_STREAM)).state.messages)
     finally:
@@ -57,21 +57,21 @@ async def test_a_stream_that_failed_on_a_full_disk_takes_messages_again_once_roo
     server.start()
     watch = WriteErrorWatch(server.log_path, server.store_dir)
     try:
-        assert await publish(server.url, 20) == 20
+        assert await publish(server, 20) == 20
         # Given the disk fills while messages are published: the stream fails a write
         filler = fill(small_home)
-        await publish(server.url, 5)
+        await publish(server, 5)
         assert not watch.check(), "no restart while the disk is still full"
         # When room returns, the stream still refuses (nats-server keeps the write error)
         filler.unlink()
-        assert await publish(server.url, 1) == 0
+        assert await publish(server, 1) == 0
         # Then the watch sees it and the restart it asks for brings the stream back
         assert watch.check()
         server.stop()
         server.start()
         watch.restarted()
-        assert await publish(server.url, 10) == 10
-        assert await stored(server.url) >= 30
+        assert await publish(server, 10) == 10
+        assert await stored(server) >= 30
         assert not watch.check()
     finally:
         server.stop()

@@ -42,7 +42,8 @@ async def _ignore_error(_exc: Exception) -> None:
 @asynccontextmanager
 async def connect(server: EmbeddedNats) -> AsyncIterator[Client]:
     # No reconnects: the crash test kills the server under this connection.
-    nc = await nats.connect(server.url, allow_reconnect=False, error_cb=_ignore_error)
+    nc = await nats.connect(server.url, allow_reconnect=False, error_cb=_ignore_error,
+                            **server.auth("intake"))
     try:
         yield nc
     finally:
@@ -124,7 +125,8 @@ def test_rendered_config_fsyncs_every_write_and_listens_on_loopback(tmp_path: Pa
 
 async def test_running_server_listens_on_loopback_only(nats_server: EmbeddedNats) -> None:
     written = nats_server.config_path.read_text()
-    assert written == render_config(port=nats_server.port, store_dir=nats_server.store_dir)
+    assert written == render_config(port=nats_server.port, store_dir=nats_server.store_dir,
+                                    credentials=nats_server.credentials)
     log = nats_server.log_tail(100)
     assert f"Listening for client connections on 127.0.0.1:{nats_server.port}" in log
 

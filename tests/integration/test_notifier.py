@@ -14,12 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
 
 from domain.errors import DomainError
 from domain.ids import account_id
 from services.cli import overdue_command
-from services.common import wire
+from services.common import nats_auth, wire
 from services.common.natsd import free_port
 from services.common.notifier_client import NotifierClient
 from services.common.streams import ALERTS_STREAM, EVENTS_STREAM
@@ -28,6 +29,7 @@ from services.notifier.settings import Channels, NotifierSettings
 from services.notifier.store import AlertStore, alert_store_env
 from tests.integration.conftest import VN, System
 from tests.integration.sinks import SmtpSink
+from tests.integration.test_aggregator import another_version
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +110,7 @@ async def eventually(check: Callable[[], Awaitable[bool]] | Callable[[], bool],
 
 
 async def rpc(system: System, name: str, body: object) -> dict[str, Any]:
-    reply = await system.nc.request(f"tinhhinh.rpc.v1.{name}", json.dumps(body).encode(),
+    reply = await system.nc.request(f"tinhhinh.svc.v1.{name}", json.dumps(body).encode(),
                                     timeout=10)
     answer: dict[str, Any] = json.loads(reply.data)
     return answer
@@ -145,13 +147,19 @@ def printed_json(out: str) -> Any:
 
 
 async def alerts_in_stream(system: System) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
-    js = system.nc.jetstream()
-    info = await js.stream_info(ALERTS_STREAM)
-    out = []
-    for seq in range(1, (info.state.last_seq or 0) + 1):
-        msg = await js.get_msg(ALERTS_STREAM, seq=seq)
-        out.append((msg.subject, dict(msg.headers or {}), json.loads(msg.data or b"{}")))
-    return out
+    # As an operator reads it: the reader user may read the alerts stream, not the intake.
+    nc = await nats.connect(system.nats_url, **nats_auth.connect_options(
+        system.runtime.settings.home, nats_auth.READER))
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(ALERTS_STREAM)
+        out = []
+        for seq in range(1, (info.state.last_seq or 0) + 1):
+            msg = await js.get_msg(ALERTS_STREAM, seq=seq)
+            out.append((msg.subject, dict(msg.headers or {}), json.loads(msg.data or b"{}")))
+        return out
+    finally:
+        await nc.close()
 
 
 # --- hot spots ---------------------------------------------------------------------------
@@ -252,7 +260,7 @@ async def test_malformed_envelopes_are_dead_lettered_once_and_alerts_go_on(
         # Given, straight on the stream: a report without data, a weekly one for a week that
         # does not exist, and a copy of the real one claiming position 10**15
         empty = json.dumps({**real, "data": {}}).encode()
-        no_week = json.dumps({**real, "event_id": "x-1", "data": {
+        no_week = json.dumps({**real, **another_version(real), "data": {
             **real["data"], "kind": "weekly", "period": "2026-W99"}}).encode()
         forged = json.dumps({**real, "position": 10**15}).encode()
         bad = [(await js.publish(subject, payload)).seq for payload in (empty, no_week)]

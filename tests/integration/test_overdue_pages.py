@@ -66,8 +66,9 @@ async def test_an_overdue_list_over_the_payload_limit_comes_in_pages_and_whole(
         rows, sizes, cursor = [], [], None
         while True:
             request = {"at": AT, "limit": 500, **({"cursor": cursor} if cursor else {})}
-            reply = await system.nc.request("tinhhinh.rpc.v1.overdue",
-                                            json.dumps(request).encode(), timeout=30)
+            # The whole network's list: the internal subject, as the intake or `cli` asks it.
+            reply = await system.nc.request("tinhhinh.svc.v1.overdue",
+                                           json.dumps(request).encode(), timeout=30)
             sizes.append(len(reply.data))
             body = json.loads(reply.data)["body"]
             rows += body["overdue"]

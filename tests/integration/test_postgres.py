@@ -173,7 +173,7 @@ async def test_a_restarted_intake_on_the_same_database_resumes_and_republishes_n
         assert outcome.position is not None and outcome.position > published
         assert await relay.stream_position() == published
     # Watch the subjects themselves: JetStream's de-duplication would hide a second publish.
-    watcher = await nats.connect(nats_server.url)
+    watcher = await nats.connect(nats_server.url, **nats_server.auth("reader"))
     seen: list[str] = []
 
     async def note(msg: Any) -> None:

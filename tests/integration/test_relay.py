@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from typing import Any
 
 import nats
 import pytest
@@ -32,8 +33,8 @@ def submit(system: System, token: str, key: str, period: str) -> int:
     return outcome.position
 
 
-async def report_ids_in_stream(url: str) -> list[str]:
-    nc = await nats.connect(url)
+async def report_ids_in_stream(url: str, auth: dict[str, Any]) -> list[str]:
+    nc = await nats.connect(url, **auth)
     try:
         sub = await nc.jetstream().subscribe("tinhhinh.events.>", ordered_consumer=True,
                                              stream=EVENTS_STREAM)
@@ -67,5 +68,5 @@ async def test_the_relay_goes_on_after_nats_dies_with_publishes_unacknowledged(
     relay.wake()
     # Then the relay publishes both, each once, with no restart of the intake
     assert await relay.wait_published(max(first, second), 20)
-    ids = await report_ids_in_stream(nats_server.url)
+    ids = await report_ids_in_stream(nats_server.url, nats_server.auth("reader"))
     assert len(ids) == len(set(ids)) == 2

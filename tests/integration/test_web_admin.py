@@ -489,7 +489,7 @@ async def test_the_nats_sign_in_shares_the_usernames_count(system: System):
                 resp = await c.post("/api/v1/auth/token",
                                     json={"username": CADRE, "password": "sai"})
                 assert resp.status_code == 401
-    reply = await system.nc.request("tinhhinh.rpc.v1.auth.token", json.dumps(
+    reply = await system.bus.request("tinhhinh.rpc.v1.auth.token", json.dumps(
         {"username": CADRE, "password": PASSWORD}).encode(), timeout=10)
     answer = json.loads(reply.data)
     assert answer["status"] == 429

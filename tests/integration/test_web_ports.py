@@ -31,7 +31,8 @@ class FakeAggregator:
     def __init__(self) -> None:
         self.asked: list[tuple[str, str]] = []
 
-    async def rollup(self, unit_id: str, period: str, fmt: str = "json") -> dict[str, Any]:
+    async def rollup(self, account_id: UUID, unit_id: str, period: str,
+                     fmt: str = "json") -> dict[str, Any]:
         self.asked.append((unit_id, period))
         if period == "2026-W40":
             raise NotFound("not_found", "no rollup", "Chưa có số liệu tổng hợp")

@@ -13,6 +13,7 @@ import pytest
 
 from domain.clock import FixedClock
 from domain.errors import InvalidInput, NotFound
+from domain.ids import account_id
 from domain.periods import Period
 from domain.schedule import Schedule
 from services.aggregator import rollup as rollup_module
@@ -196,12 +197,15 @@ async def test_an_unknown_unit_is_not_found_and_a_bad_period_is_refused(model: M
                             FixedClock(THURSDAY))
 
     async def answer(request: dict[str, str]) -> Any:
+        # On behalf of the admin, who reads the whole network (the aggregator checks it).
+        request = {"account_id": str(account_id("admin")), **request}
         return await respond(ROLLUPS_GET, json.dumps(request).encode(),
                              partial(rollup_reply, service))
 
     missing = await answer({"unit_id": "ccb-nowhere", "period": "2026-W48"})
     assert missing["status"] == 404
-    assert missing["body"]["error"]["code"] == "unit_not_found"
+    # As over HTTP: a unit the account may not read, unknown ones included, is not_found.
+    assert missing["body"]["error"]["code"] == "not_found"
     bad = await answer({"unit_id": "ccb-tinh", "period": "next week"})
     assert (bad["status"], bad["body"]["error"]["field"]) == (422, "period")
     fmt = await answer({"unit_id": "ccb-tinh", "period": "2026-W48", "format": "pdf"})

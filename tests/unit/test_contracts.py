@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 import pytest
@@ -12,34 +12,51 @@ from domain.errors import DomainError, InvalidInput, NotFound
 from services.common import contracts
 from services.common.contracts import Rpc
 
-# One valid request per subject, and for each one field that must be a string.
+# One valid request per subject (by key: public subjects by name, internal ones "svc.<name>"),
+# and for each one field that must be a string.
 VALID: dict[str, tuple[dict[str, Any], str | None]] = {
     "auth.token": ({"username": "cb.a", "password": "secret"}, "password"),
     "reports.submit": ({"token": "t", "idempotency_key": "k-1",
                         "report": {"kind": "weekly"}}, "idempotency_key"),
     "reports.get": ({"token": "t", "report_id": "r-1"}, "report_id"),
-    "rollups.get": ({"unit_id": "ccb-tinh", "period": "2026-W48", "format": "html"}, "period"),
-    "aggregator.health": ({}, None),
-    "alerts.list": ({"account_id": "a-1", "status": "open"}, "account_id"),
-    "alerts.ack": ({"account_id": "a-1", "alert_id": "x-1"}, "alert_id"),
-    "overdue": ({"at": "2026-11-26T14:00:00+07:00", "account_id": "a-1"}, "at"),
-    "alerts.groups": ({"account_id": "a-1", "type": "overdue"}, "account_id"),
-    "alerts.ack_many": ({"account_id": "a-1", "idempotency_key": "k-1",
-                         "group": "overdue|weekly|2026-W48|ccb-ho"}, "idempotency_key"),
-    "notifier.health": ({}, None),
+    "rollups.get": ({"token": "t", "unit_id": "ccb-tinh", "period": "2026-W48",
+                     "format": "html"}, "token"),
+    "alerts.list": ({"token": "t", "status": "open"}, "token"),
+    "alerts.ack": ({"token": "t", "alert_id": "x-1"}, "alert_id"),
+    "overdue": ({"token": "t", "at": "2026-11-26T14:00:00+07:00"}, "at"),
+    "svc.rollups.get": ({"account_id": "a-1", "unit_id": "ccb-tinh", "period": "2026-W48",
+                         "format": "html"}, "period"),
+    "svc.aggregator.health": ({}, None),
+    "svc.alerts.list": ({"account_id": "a-1", "status": "open"}, "account_id"),
+    "svc.alerts.ack": ({"account_id": "a-1", "alert_id": "x-1"}, "alert_id"),
+    "svc.overdue": ({"at": "2026-11-26T14:00:00+07:00", "account_id": "a-1"}, "at"),
+    "svc.notifier.health": ({}, None),
+    "svc.alerts.groups": ({"account_id": "a-1", "type": "overdue"}, "account_id"),
+    "svc.alerts.ack_many": ({"account_id": "a-1", "idempotency_key": "k-1",
+                             "group": "overdue|weekly|2026-W48|ccb-ho"}, "idempotency_key"),
 }
 REQUIRED: dict[str, list[str]] = {
     "auth.token": ["username", "password"],
     "reports.submit": ["token", "idempotency_key", "report"],
     "reports.get": ["token", "report_id"],
-    "rollups.get": ["unit_id", "period"],
-    "alerts.list": ["account_id"],
-    "alerts.ack": ["account_id", "alert_id"],
-    "overdue": ["at"],
-    "alerts.groups": ["account_id"],
-    "alerts.ack_many": ["account_id", "idempotency_key"],
+    "rollups.get": ["token", "unit_id", "period"],
+    "alerts.list": ["token"],
+    "alerts.ack": ["token", "alert_id"],
+    "overdue": ["token", "at"],
+    "svc.rollups.get": ["account_id", "unit_id", "period"],
+    "svc.alerts.list": ["account_id"],
+    "svc.alerts.ack": ["account_id", "alert_id"],
+    "svc.overdue": ["at"],
+    "svc.alerts.groups": ["account_id"],
+    "svc.alerts.ack_many": ["account_id", "idempotency_key"],
 }
-BY_NAME = {rpc.name: rpc for rpc in contracts.EVERY}
+
+
+def key(rpc: Rpc[Any, Any]) -> str:
+    return rpc.name if rpc.public else f"svc.{rpc.name}"
+
+
+BY_NAME = {key(rpc): rpc for rpc in contracts.EVERY}
 
 
 def refusal(rpc: Rpc[Any, Any], data: bytes) -> InvalidInput:
@@ -51,11 +68,20 @@ def refusal(rpc: Rpc[Any, Any], data: bytes) -> InvalidInput:
     return err
 
 
-def test_every_subject_is_named_once_under_the_rpc_prefix() -> None:
+def test_every_subject_is_named_once_public_or_internal() -> None:
     subjects = [rpc.subject for rpc in contracts.EVERY]
     assert len(set(subjects)) == len(subjects) == len(VALID)
-    assert all(s.startswith("tinhhinh.rpc.v1.") for s in subjects)
+    assert all(r.subject.startswith("tinhhinh.rpc.v1.") for r in contracts.PUBLIC)
+    assert all(r.subject.startswith("tinhhinh.svc.v1.") for r in contracts.INTERNAL)
     assert set(BY_NAME) == set(VALID)
+
+
+def test_every_public_request_but_sign_in_carries_a_token_and_no_account() -> None:
+    """A machine client never names an account: the token says who asks."""
+    for rpc in contracts.PUBLIC:
+        names = {f.name for f in fields(rpc.request)}
+        assert "account_id" not in names
+        assert ("token" in names) == (rpc is not contracts.AUTH_TOKEN), rpc.name
 
 
 @pytest.mark.parametrize("name", sorted(VALID))
@@ -91,7 +117,7 @@ def test_a_field_of_the_wrong_type_is_refused_by_name(name: str, wrong: object) 
 
 
 def test_a_report_that_is_not_an_object_is_refused_by_name() -> None:
-    request = {**VALID["reports.submit"][0], "report": "weekly"}
+    request = {**VALID["reports.submit"][0], "report": "weekly"}  # a public subject
     err = refusal(contracts.REPORTS_SUBMIT, json.dumps(request).encode())
     assert (err.code, err.field) == ("invalid_field", "report")
 
@@ -125,7 +151,8 @@ def test_a_request_that_is_not_an_object_is_refused(name: str, data: bytes) -> N
 def test_optional_fields_may_be_left_out_or_null() -> None:
     assert contracts.ALERTS_LIST.decode(b'{"account_id": "a"}').status is None
     assert contracts.OVERDUE.decode(b'{"at": "t", "account_id": null}').account_id is None
-    assert contracts.ROLLUPS_GET.decode(b'{"unit_id": "u", "period": "p"}').format == "json"
+    assert contracts.ROLLUPS_GET.decode(
+        b'{"account_id": "a", "unit_id": "u", "period": "p"}').format == "json"
     page = contracts.ALERTS_LIST.decode(b'{"account_id": "a", "limit": 20, "cursor": "c"}')
     assert (page.limit, page.cursor) == (20, "c")
     overdue = contracts.OVERDUE.decode(b'{"at": "t", "limit": 500, "cursor": "c"}')
@@ -140,19 +167,21 @@ def test_optional_fields_may_be_left_out_or_null() -> None:
     (contracts.OVERDUE, {"at": "t", "account_id": ["a"]}),
     (contracts.OVERDUE, {"at": "t", "limit": "500"}),
     (contracts.OVERDUE, {"at": "t", "cursor": 1}),
-    (contracts.ROLLUPS_GET, {"unit_id": "u", "period": "p", "format": None}),
+    (contracts.ROLLUPS_GET, {"account_id": "a", "unit_id": "u", "period": "p",
+                             "format": None}),
 ])
 def test_an_optional_field_of_the_wrong_type_is_refused_by_name(
         rpc: Rpc[Any, Any], request_: dict[str, Any]) -> None:
-    [field] = [k for k in request_ if k not in REQUIRED[rpc.name]]
+    [field] = [k for k in request_ if k not in REQUIRED[key(rpc)]]
     err = refusal(rpc, json.dumps(request_).encode())
     assert (err.code, err.field) == ("invalid_field", field)
 
 
 def test_a_rollup_of_an_unknown_format_or_no_unit_is_refused_by_name() -> None:
-    err = refusal(contracts.ROLLUPS_GET, b'{"unit_id": "u", "period": "p", "format": "pdf"}')
+    err = refusal(contracts.ROLLUPS_GET,
+                  b'{"account_id": "a", "unit_id": "u", "period": "p", "format": "pdf"}')
     assert (err.code, err.field) == ("invalid_field", "format")
-    err = refusal(contracts.ROLLUPS_GET, b'{"unit_id": "", "period": "p"}')
+    err = refusal(contracts.ROLLUPS_GET, b'{"account_id": "a", "unit_id": "", "period": "p"}')
     assert (err.code, err.field) == ("invalid_field", "unit_id")
     with pytest.raises(InvalidInput) as refused:
         contracts.rollup_format("pdf")
@@ -161,8 +190,9 @@ def test_a_rollup_of_an_unknown_format_or_no_unit_is_refused_by_name() -> None:
 
 def test_requests_are_encoded_as_the_clients_sent_them_before_the_contracts() -> None:
     # Byte for byte: field order, json.dumps' spacing, optional None left out.
-    assert contracts.ROLLUPS_GET.encode(contracts.GetRollup("u", "2026-W48", "docx")) == \
-        json.dumps({"unit_id": "u", "period": "2026-W48", "format": "docx"}).encode()
+    assert contracts.ROLLUPS_GET.encode(contracts.GetRollup("a", "u", "2026-W48", "docx")) == \
+        json.dumps({"account_id": "a", "unit_id": "u", "period": "2026-W48",
+                    "format": "docx"}).encode()
     assert contracts.OVERDUE.encode(contracts.Overdue("2026-11-26T07:00:00+00:00")) == \
         json.dumps({"at": "2026-11-26T07:00:00+00:00"}).encode()
     assert contracts.ALERTS_LIST.encode(contracts.ListAlerts("a", "open")) == \

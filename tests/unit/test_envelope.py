@@ -111,3 +111,15 @@ def test_the_plans_obligations_decode():
 ])
 def test_obligations_no_engine_could_read_are_refused(records: object, reason: str):
     assert reason in rejected(obligations_defined(records))
+
+
+@pytest.mark.parametrize("change", [
+    {"event_id": "someone-else-1"},
+    {"aggregate_version": 2},  # the id says version 1: a forged version or a replayed id
+    {"aggregate_id": "00000000-0000-0000-0000-000000000000"},
+])
+def test_an_event_id_that_does_not_follow_from_its_aggregate_and_version_is_refused(
+        change: dict[str, Any]):
+    """The relay's id is `<aggregate id hex>-<version>` (wire.event_id), the stream's
+    de-duplication key: an envelope that claims another is forged, whoever published it."""
+    assert "event_id" in rejected({**weekly_report(), **change})

@@ -78,7 +78,7 @@ async def test_a_call_sends_the_contracts_request_and_returns_its_reply() -> Non
     nc = Nc({"status": 200, "body": {"alerts": []}})
     reply = await client(nc).call(contracts.ALERTS_LIST, contracts.ListAlerts("a-1", "all"))
     assert reply == {"status": 200, "body": {"alerts": []}}
-    assert nc.sent == [("tinhhinh.rpc.v1.alerts.list", {"account_id": "a-1", "status": "all"},
+    assert nc.sent == [("tinhhinh.svc.v1.alerts.list", {"account_id": "a-1", "status": "all"},
                         3.0)]
 
 

@@ -37,20 +37,20 @@ def router(site: Site) -> APIRouter:
     r = APIRouter(route_class=WebRoute, include_in_schema=False)
     runtime = site.runtime
 
-    async def rollup(unit_id: str, period: Period) -> dict[str, Any] | None:
+    async def rollup(viewer: Viewer, unit_id: str, period: Period) -> dict[str, Any] | None:
         try:
-            reply = await runtime.aggregator.rollup(unit_id, str(period))
+            reply = await runtime.aggregator.rollup(viewer.account.id, unit_id, str(period))
         except DomainError:
             return None  # no rollup yet, or the aggregator is down: the page says "none"
         return rollup_panel(runtime, reply["body"])
 
-    async def trend(unit_id: str, period: Period) -> list[dict[str, Any]]:
+    async def trend(viewer: Viewer, unit_id: str, period: Period) -> list[dict[str, Any]]:
         weeks = [period]
         while len(weeks) < TREND_WEEKS:
             weeks.append(weeks[-1].previous())
         points = []
         for week in reversed(weeks):
-            panel = await rollup(unit_id, week)
+            panel = await rollup(viewer, unit_id, week)
             points.append({"period": str(week), "label": f"T{week.index}",
                            "percent": 0 if panel is None else panel["percent"],
                            "on_time_percent": 0 if panel is None else panel["on_time_percent"],
@@ -82,8 +82,8 @@ def router(site: Site) -> APIRouter:
             deadline=week.deadline, when_vi=when_vi, week=week,
             open_cases=[c for c in cases if c["status"] != "resolved"], statuses=STATUSES,
             severities=SEVERITIES, assessments=ASSESSMENTS, area_name=lambda a:
-            area_name(runtime, a), rollup=await rollup(unit_id, period),
-            trend=await trend(unit_id, period), alerts=alerts, alerts_error=alerts_error,
+            area_name(runtime, a), rollup=await rollup(viewer, unit_id, period),
+            trend=await trend(viewer, unit_id, period), alerts=alerts, alerts_error=alerts_error,
             alerts_total=alerts_page["total"] if alerts_page else 0,
             alerts_next=alerts_page["next_cursor"] if alerts_page else None,
             alerts_paged=cursor is not None,
@@ -112,7 +112,8 @@ def router(site: Site) -> APIRouter:
             error = exc.message_vi
         if period is not None:
             try:
-                reply = await runtime.aggregator.rollup(unit_id, str(period), "article")
+                reply = await runtime.aggregator.rollup(viewer.account.id, unit_id,
+                                                        str(period), "article")
             except DomainError as exc:
                 absent = exc.message_vi  # none yet, or the aggregator is down
             else:
@@ -134,7 +135,7 @@ def router(site: Site) -> APIRouter:
             period = Period.parse((request.query_params.get("ky") or "").strip())
         except DomainError as exc:
             raise Refused(422, exc.message_vi) from exc
-        reply = await runtime.aggregator.rollup(unit_id, str(period), "docx")
+        reply = await runtime.aggregator.rollup(viewer.account.id, unit_id, str(period), "docx")
         return Response(base64.b64decode(reply["docx"]), media_type=DOCX, headers={
             "Content-Disposition": f'attachment; filename="{reply["filename"]}"',
             "Cache-Control": "no-store"})
