@@ -39,9 +39,10 @@ DESCRIPTIONS = {
 }
 # Operations that ask the aggregator or the notifier over NATS.
 ASKS_SERVICES = ("/api/v1/alerts", "/api/v1/overdue", "/rollups/")
-IDEMPOTENT_WRITES = ("/api/v1/reports", "/api/v1/cases/")
+IDEMPOTENT_WRITES = ("/api/v1/reports", "/api/v1/cases/", "/api/v1/units/",
+                     "/api/v1/unit-reports/", "/api/v1/alerts/ack")
 # Operations whose query names a thing (a unit) that may be unknown or out of sight.
-NAMED_IN_QUERY = ("/api/v1/obligations",)
+NAMED_IN_QUERY = ("/api/v1/obligations", "/api/v1/unit-reports")
 
 
 def statuses(path: str, method: str) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from services.common import nats_auth
 from services.common.natsd import EmbeddedNats, free_port
 
 
@@ -50,6 +51,9 @@ def intake_process(tmp: Path, store_file: Path, *, services: tuple[str, ...] = (
     nats_server = EmbeddedNats(tmp / "nats-home", free_port())
     nats_server.start()
     port = free_port()
+    # Each process connects as its own NATS user, with the credentials this server was made
+    # with (services/common/nats_auth.py).
+    env = {nats_auth.CREDS_DIR_ENV: str(nats_server.creds_dir), **env}
     proc = subprocess.Popen(
         [sys.executable, "-m", "services.intake", "--home", str(home), "--port", str(port)],
         env={**os.environ, "NATS_URL": nats_server.url, **env},
