@@ -60,7 +60,7 @@ async def test_the_home_shows_completeness_then_one_line_per_alert_group(
                              "Nhắc hạn weekly kỳ 2026-W48 (2)",
                              "Quá hạn weekly kỳ 2026-W47 (1)"]
     assert "Cán bộ số 3 chưa gửi" not in page
-    assert "(16 chưa tiếp nhận)" in page and "15:11 ngày 26/11/2026" in page
+    assert "(16 chưa tiếp nhận)" in page and "14:11 ngày 26/11/2026" in page
     # each group opens on its own alerts, and a GET form filters by type, kind and period
     assert f'href="/lanh-dao/canh-bao?nhom={html.escape(quote(W48))}"' in page
     assert re.search(r'<form method="get" action="/lanh-dao/canh-bao"', page)
