@@ -165,3 +165,47 @@ def _group_form(page: str, key: str) -> dict[str, str]:
             assert "Đã xem tất cả" in form
             return fields
     raise AssertionError(f"no acknowledge form for {key}")
+
+
+def across_units() -> FakeNotifier:
+    """W47's weekly report overdue from five units: five notifier groups of one."""
+    units = ["ch-a", "ch-b", "ch-c", "ch-d", "ccb-thuan-thanh"]
+    return FakeNotifier(alerts=[alert(f"w47-{u}", f"2026-11-20T07:0{n}:00+00:00",
+                                      period="2026-W47", unit_id=u,
+                                      message_vi=f"{u} chưa gửi báo cáo tuần 2026-W47")
+                                for n, u in enumerate(units)]
+                        + [alert("rm-1", "2026-11-26T02:00:00+00:00", type_="reminder")])
+
+
+async def test_one_report_late_from_many_units_is_one_line_acknowledged_at_once(
+    home: Path, nats_server: EmbeddedNats,
+):
+    # Given one kind and period overdue from five units (five groups of the notifier's)
+    fake = across_units()
+    async with running_system(home, nats_server.url, notifier=fake) as system:
+        leader = browser(system)
+        await leader.login(LEADER)
+        try:
+            # When the leader opens the home page
+            page = (await leader.get("/lanh-dao")).text
+            form = next(f for f in _forms(page) if f.get("ky") == "2026-W47")
+            resp = await leader.client.post("/lanh-dao/canh-bao/nhom", data=form)
+            after = (await leader.get(resp.headers["location"])).text
+        finally:
+            await leader.aclose()
+    # Then it is one line naming how many units, opening on the filtered list
+    assert _titles(page) == ["Nhắc hạn weekly kỳ 2026-W48 (1)",
+                             "Quá hạn báo cáo tuần kỳ 2026-W47 — 5 đơn vị (5)"]
+    assert 'href="/lanh-dao/canh-bao?loai=overdue&amp;bao_cao=weekly&amp;ky=2026-W47"' in page
+    # And "Đã xem tất cả" acknowledges the five at once, by type, kind and period
+    assert resp.status_code == 303 and "Đã đánh dấu đã xem 5 cảnh báo." in after
+    [(selection, count)] = fake.group_acks.values()
+    assert selection == {"type": "overdue", "kind": "weekly", "period": "2026-W47"}
+    assert count == 5 and _titles(after) == ["Nhắc hạn weekly kỳ 2026-W48 (1)"]
+
+
+def _forms(page: str) -> list[dict[str, str]]:
+    return [{n: html.unescape(v) for n, v in
+             re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)}
+            for form in re.findall(r'<form method="post" action="/lanh-dao/canh-bao/nhom">'
+                                   r'(.*?)</form>', page, flags=re.S)]

@@ -43,12 +43,42 @@ def _filters(request: Request) -> dict[str, str]:
     return {k: v for k, v in chosen.items() if v}
 
 
-def _group(raw: dict[str, Any], back: str) -> dict[str, Any]:
-    key = str(raw.get("key", ""))
-    return {"key": key, "title_vi": str(raw.get("title_vi") or key),
-            "open": raw.get("open", raw.get("count", 0)), "newest_at": raw.get("newest_at"),
-            "href": f"{LIST}?{urlencode({'nhom': key})}", "back": back,
+def _lines(found: list[dict[str, Any]], back: str) -> list[dict[str, Any]]:
+    """One line per type, report kind and period: the notifier groups by unit as well, so
+    one week's report missing from seventeen units is seventeen groups of one, and the
+    leader acts on them as one. Groups without a period (hot spots) stay as they are."""
+    merged: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    lines: list[tuple[str, Any]] = []
+    for raw in found:
+        period = str(raw.get("period") or "")
+        if not period:
+            lines.append((str(raw.get("newest_at") or ""), [raw]))
+            continue
+        key = (str(raw.get("type", "")), str(raw.get("kind", "")), period)
+        if key not in merged:
+            merged[key] = []
+            lines.append((str(raw.get("newest_at") or ""), merged[key]))
+        merged[key].append(raw)
+    return [_line(members, back) for _, members in lines]
+
+
+def _line(members: list[dict[str, Any]], back: str) -> dict[str, Any]:
+    head = members[0]  # the newest: the notifier answers newest first
+    opened = sum(int(g.get("open", g.get("count", 0))) for g in members)
+    line: dict[str, Any] = {
+            "title_vi": str(head.get("title_vi") or head.get("key", "")), "open": opened,
+            "newest_at": head.get("newest_at"), "back": back, "group": "", "fields": {},
             "idempotency_key": new_key()}  # made now: a double submit is one acknowledgement
+    if len(members) == 1:
+        key = str(head.get("key", ""))
+        line.update(group=key, href=f"{LIST}?{urlencode({'nhom': key})}")
+        return line
+    kind, type_ = str(head.get("kind", "")), str(head.get("type", ""))
+    fields = {"loai": type_, "bao_cao": kind, "ky": str(head.get("period"))}
+    line.update(fields=fields, href=f"{LIST}?{urlencode(fields)}", title_vi=(
+        f"{TYPES_VI.get(type_, type_)} {KINDS_VI.get(kind, kind).lower()} kỳ {head['period']}"
+        f" — {len(members)} đơn vị ({opened})"))
+    return line
 
 
 async def groups_panel(site: Site, viewer: Viewer, filters: dict[str, str] | None = None,
@@ -56,6 +86,7 @@ async def groups_panel(site: Site, viewer: Viewer, filters: dict[str, str] | Non
     """The template context of web/_alerts.html.j2: the open groups, newest first."""
     context: dict[str, Any] = {"alert_groups": [], "alert_groups_more": 0, "alerts_open": 0,
                                "alerts_error": None, "alert_filters": filters or {},
+                               "alert_raw_groups": [],
                                "alert_period_raw": (filters or {}).get("period", ""),
                                "alert_types": TYPES_VI, "report_kinds": KINDS_VI}
     try:
@@ -65,10 +96,11 @@ async def groups_panel(site: Site, viewer: Viewer, filters: dict[str, str] | Non
         context.update(alerts_error=exc.message_vi, alerts_status=exc.status)
         return context
     found = list(reply.get("groups") or [])
-    shown = found if limit is None else found[:limit]
-    context.update(alert_groups=[_group(g, back) for g in shown],
-                   alert_groups_more=int(reply.get("total", len(found))) - len(shown),
-                   alerts_open=sum(int(g.get("open", g.get("count", 0))) for g in found))
+    lines = _lines(found, back)
+    shown = lines if limit is None else lines[:limit]
+    context.update(alert_groups=shown, alert_raw_groups=found,
+                   alert_groups_more=len(lines) - len(shown),
+                   alerts_open=sum(line["open"] for line in lines))
     return context
 
 
@@ -104,7 +136,8 @@ def router(site: Site) -> APIRouter:
         panel["alert_period_raw"] = request.query_params.get("ky") or ""  # kept as typed
         group = None
         if key:
-            group = next((g for g in panel["alert_groups"] if g["key"] == key), None)
+            raw = next((g for g in panel["alert_raw_groups"] if g.get("key") == key), None)
+            group = None if raw is None else _line([raw], back)
         listing, listing_error, cursor = None, None, request.query_params.get("canh_bao") or None
         if key or not panel["alerts_error"]:
             try:
@@ -131,14 +164,18 @@ def router(site: Site) -> APIRouter:
         double submit one acknowledgement, and the same key for another group a 409."""
         viewer = await site.viewer(request, "leader")
         form = await site.form(request, viewer)
-        key, idem = form.get("nhom"), form.get("idempotency_key")
-        if not isinstance(key, str) or not key.strip():
-            raise Refused(422, "Chưa chọn nhóm cảnh báo.")
+        idem = form.get("idempotency_key")
         if not isinstance(idem, str) or not idem.strip() or len(idem) > 200:
             raise Refused(422, "Biểu mẫu thiếu khoá chống gửi trùng. Vui lòng tải lại trang "
                                "rồi bấm lại.")
-        reply = await runtime.notifier.ack_many(viewer.account.id, idem.strip(),
-                                                {"group": key.strip()})
+        key = form.get("nhom")
+        if isinstance(key, str) and key.strip():
+            selection = {"group": key.strip()}
+        else:  # one line of several groups: its type, report kind and period, all three
+            selection = {api: str(form.get(web) or "").strip() for web, api in FILTERS.items()}
+            if not all(selection.values()):
+                raise Refused(422, "Chưa chọn nhóm cảnh báo.")
+        reply = await runtime.notifier.ack_many(viewer.account.id, idem.strip(), selection)
         seen = str(reply.get("acknowledged", 0))
         return site.redirect(_with(_back(form.get("ve")), da_xem=seen) + "#canh-bao")
 
