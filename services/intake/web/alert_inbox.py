@@ -18,7 +18,7 @@ from services.intake.web.reporting import KINDS_VI
 from services.intake.web.route import WebRoute
 from services.intake.web.site import Refused, Site, Viewer, new_key
 
-HOME_GROUPS = 8  # a phone screen or two on the home page; the rest on /lanh-dao/canh-bao
+HOME_GROUPS = 6  # about one phone screen on the home page; the rest on /lanh-dao/canh-bao
 ALERTS_PER_PAGE = 20
 TYPES_VI = {"reminder": "Nhắc hạn", "overdue": "Quá hạn", "hot_spot": "Điểm nóng",
             "unit_report": "Báo cáo của đơn vị", "returned": "Báo cáo bị trả lại"}
