@@ -63,11 +63,13 @@ def test_leader_acknowledges_an_alert(phone: Any, served: Served) -> None:
     sign_in(phone, LEADER)
     inbox = phone.locator("#canh-bao")
     for _ in range(20):
-        if inbox.get_by_role("button", name="Xác nhận đã tiếp nhận").count():
+        if inbox.locator(".group-title").count():
             break
         phone.wait_for_timeout(500)
         phone.reload()
-    inbox.get_by_role("button", name="Xác nhận đã tiếp nhận").first.click()
+    # The home lists groups; a group opens on its alerts, each acknowledged alone
+    inbox.locator(".group-title").first.click()
+    phone.locator("#danh-sach").get_by_role("button", name="Xác nhận đã tiếp nhận").first.click()
     expect(phone.get_by_text("Đã xác nhận tiếp nhận cảnh báo.")).to_be_visible()
     no_horizontal_scroll(phone)
     shot(phone, "leader-alert-acknowledged")

@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 import pytest
 
-from domain.errors import NotFound
+from domain.errors import Conflict, InvalidInput, NotFound
 from services.common.contracts import Alerts
 from services.common.natsd import EmbeddedNats
 from services.common.paging import newest_first
@@ -59,28 +61,100 @@ class FakeAggregator:
         return {"status": "ok"}
 
 
+GROUP_VI = {"reminder": "Nhắc hạn", "overdue": "Quá hạn", "hot_spot": "Điểm nóng",
+            "unit_report": "Báo cáo đơn vị", "returned": "Trả lại"}
+
+
+def alert(alert_id: str, raised_at: str, type_: str = "overdue", kind: str = "weekly",
+          period: str | None = "2026-W48", unit_id: str | None = "ccb-thuan-thanh",
+          message_vi: str = "Khu phố Đông Hồ chưa gửi báo cáo tuần 2026-W48",
+          area_id: str | None = "thuan-thanh-dong-ho") -> dict[str, Any]:
+    """One alert as the notifier lists it."""
+    return {"alert_id": alert_id, "kind": type_, "report_kind": kind, "status": "open",
+            "message_vi": message_vi, "area_id": area_id, "period": period,
+            "unit_id": unit_id, "raised_at": raised_at}
+
+
+def group_key(a: dict[str, Any]) -> str:
+    return "|".join((a["kind"], a["report_kind"], a["period"] or "", a["unit_id"] or ""))
+
+
 class FakeNotifier:
-    def __init__(self, extra: int = 0) -> None:
+    """The notifier's alert book in memory, answering as services/notifier does: filters,
+    groups newest first, acknowledge one, or a group at once (a key and its selection
+    acknowledge once; the same key with another selection is a conflict)."""
+
+    def __init__(self, extra: int = 0, alerts: list[dict[str, Any]] | None = None) -> None:
         self.acked: list[tuple[UUID, str]] = []
-        self.extra = extra  # more open alerts, one a minute earlier each
+        self.group_acks: dict[tuple[UUID, str], tuple[dict[str, str], int]] = {}
+        self.asked: list[dict[str, str]] = []  # the filters each groups/alerts call carried
+        if alerts is None:  # one this week, and `extra` more, one a minute earlier each
+            alerts = [alert("al-1", "2026-11-26T07:00:00+00:00")]
+            alerts += [alert(f"al-x{n:03d}",
+                             f"2026-11-26T06:{59 - n % 60:02d}:{n // 60:02d}+00:00",
+                             period="2026-W47", message_vi=f"Cảnh báo cũ số {n}")
+                       for n in range(extra)]
+        self.items = alerts
+
+    def _selected(self, status: str, filters: Mapping[str, str | None] | None,
+                  ) -> list[dict[str, Any]]:
+        given = {k: v for k, v in (filters or {}).items() if v}
+        self.asked.append(dict(given))
+        if given.get("type") and given["type"] not in GROUP_VI:
+            raise InvalidInput("invalid_type", "bad type", "Loại cảnh báo không hợp lệ", "type")
+        fields = {"type": "kind", "kind": "report_kind", "period": "period",
+                  "unit_id": "unit_id"}
+        return [a for a in self.items if (status == "all" or a["status"] == status)
+                and all((group_key(a) == v) if k == "group" else (a[fields[k]] or "") == v
+                        for k, v in given.items())]
 
     async def alerts(self, account_id: UUID, status: str = "open", limit: int | None = None,
-                     cursor: str | None = None) -> Alerts:
-        state = "acknowledged" if self.acked else "open"
-        alerts = [{"alert_id": "al-1", "kind": "overdue", "status": state,
-                   "message_vi": "Khu phố Đông Hồ chưa gửi báo cáo tuần 2026-W48",
-                   "area_id": "thuan-thanh-dong-ho", "period": "2026-W48",
-                   "raised_at": "2026-11-26T07:00:00+00:00"}]
-        alerts += [{"alert_id": f"al-x{n:03d}", "kind": "overdue", "status": "open",
-                    "message_vi": f"Cảnh báo cũ số {n}", "area_id": "thuan-thanh-dong-ho",
-                    "period": "2026-W47",
-                    "raised_at": f"2026-11-26T06:{59 - n % 60:02d}:{n // 60:02d}+00:00"}
-                   for n in range(self.extra)]
-        page = newest_first(alerts, lambda a: (a["raised_at"], a["alert_id"]), limit, cursor)
+                     cursor: str | None = None,
+                     filters: Mapping[str, str | None] | None = None) -> Alerts:
+        chosen = self._selected(status, filters)
+        page = newest_first(chosen, lambda a: (a["raised_at"], a["alert_id"]), limit, cursor)
         return {"alerts": page.items, "next_cursor": page.next_cursor, "total": page.total}
+
+    async def groups(self, account_id: UUID, status: str = "open",
+                     filters: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for a in self._selected(status, filters):
+            by_key.setdefault(group_key(a), []).append(a)
+        found = []
+        for key, members in by_key.items():
+            head = max(members, key=lambda a: a["raised_at"])
+            title = f"{GROUP_VI[head['kind']]} {head['report_kind']}"
+            title += f" kỳ {head['period']}" if head["period"] else ""
+            found.append({"key": key, "type": head["kind"], "kind": head["report_kind"],
+                          "period": head["period"], "unit_id": head["unit_id"],
+                          "count": len(members),
+                          "open": sum(a["status"] == "open" for a in members),
+                          "newest_at": head["raised_at"],
+                          "title_vi": f"{title} ({len(members)})"})
+        found.sort(key=lambda g: (g["newest_at"], g["key"]), reverse=True)
+        return {"groups": found, "total": len(found)}
+
+    async def ack_many(self, account_id: UUID, idempotency_key: str,
+                       selection: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+        chosen = {k: v for k, v in (selection or {}).items() if v}
+        known = self.group_acks.get((account_id, idempotency_key))
+        if known is not None:
+            if known[0] != chosen:
+                raise Conflict("idempotency_conflict", "key used for another selection",
+                               "Khoá chống gửi trùng này đã dùng cho một lựa chọn khác",
+                               "Idempotency-Key")
+            return {"acknowledged": known[1]}
+        hit = self._selected("open", chosen)
+        for a in hit:
+            a["status"] = "acknowledged"
+        self.group_acks[(account_id, idempotency_key)] = (chosen, len(hit))
+        return {"acknowledged": len(hit)}
 
     async def ack(self, account_id: UUID, alert_id: str) -> dict[str, Any]:
         self.acked.append((account_id, alert_id))
+        for a in self.items:
+            if a["alert_id"] == alert_id:
+                a["status"] = "acknowledged"
         return {"alert_id": alert_id, "status": "acknowledged"}
 
     async def overdue(self, at: str, account_id: UUID | None = None, limit: int | None = None,
@@ -127,28 +201,35 @@ async def test_alert_inbox_acknowledges_through_the_notifier_with_csrf(
 ):
     # Given an intake whose notifier port holds one open alert
     fake = FakeNotifier()
+    group = "/lanh-dao/canh-bao?nhom=" + quote("overdue|weekly|2026-W48|ccb-thuan-thanh")
     async with running_system(home, nats_server.url, notifier=fake) as system:
         leader = browser(system)
         await leader.login(LEADER)
         try:
-            # When the leader reads the inbox, posts a forged form, then the real one
+            # When the leader reads the inbox, opens its group, posts a forged form, then the
+            # real one
             home_page = await leader.get("/lanh-dao")
-            assert "Khu phố Đông Hồ chưa gửi báo cáo tuần 2026-W48" in home_page.text
-            assert "(1 chưa tiếp nhận)" in home_page.text
+            assert "Quá hạn weekly kỳ 2026-W48 (1)" in home_page.text
+            assert f'href="{html.escape(group)}"' in home_page.text
+            listed = await leader.get(group)
+            assert "Khu phố Đông Hồ chưa gửi báo cáo tuần 2026-W48" in listed.text
             forged = await leader.client.post("/lanh-dao/canh-bao/al-1", data={})
             assert forged.status_code == 403 and fake.acked == []
-            resp = await leader.post_form("/lanh-dao/canh-bao/al-1", "/lanh-dao")
+            resp = await leader.post_form("/lanh-dao/canh-bao/al-1", group, ve=group)
             assert resp.status_code == 303
             after = await leader.get(resp.headers["location"])
         finally:
             await leader.aclose()
         account = system.runtime.directory.account_by_username(LEADER)
-    # Then only the real one reached the notifier, for this leader
+    # Then only the real one reached the notifier, for this leader, and the page it came
+    # from says so, the alert no longer open
     assert account is not None and fake.acked == [(account.id, "al-1")]
-    assert "Đã xác nhận tiếp nhận cảnh báo." in after.text and "Đã tiếp nhận" in after.text
+    assert resp.headers["location"].startswith(group)
+    assert "Đã xác nhận tiếp nhận cảnh báo." in after.text
+    assert "Khu phố Đông Hồ chưa gửi báo cáo tuần 2026-W48" not in after.text
 
 
-async def test_a_long_alert_inbox_is_read_a_page_at_a_time(
+async def test_a_long_alert_list_is_read_a_page_at_a_time(
     home: Path, nats_server: EmbeddedNats,
 ):
     # Given a leader with 45 open alerts
@@ -157,11 +238,11 @@ async def test_a_long_alert_inbox_is_read_a_page_at_a_time(
         leader = browser(system)
         await leader.login(LEADER)
         try:
-            # When the leader opens the dashboard, then follows "Xem tiếp" twice
-            first = await leader.get("/lanh-dao")
+            # When the leader opens every alert, then follows "Xem tiếp" twice
+            first = await leader.get("/lanh-dao/canh-bao")
             second = await leader.get(_next_link(first.text))
             third = await leader.get(_next_link(second.text))
-            stale = await leader.get("/lanh-dao?canh_bao=not-a-cursor")
+            stale = await leader.get("/lanh-dao/canh-bao?canh_bao=not-a-cursor")
         finally:
             await leader.aclose()
     # Then 20, 20 and 5 alerts, newest first, each once, the total always 45
@@ -176,13 +257,14 @@ async def test_a_long_alert_inbox_is_read_a_page_at_a_time(
 
 
 def _next_link(page: str) -> str:
-    match = re.search(r'href="(/lanh-dao\?canh_bao=[^"#]+)#canh-bao">Xem tiếp', page)
+    match = re.search(r'href="(/lanh-dao/canh-bao\?[^"#]*canh_bao=[^"#]+)#danh-sach">Xem tiếp',
+                      page)
     assert match, "no next-page link"
     return html.unescape(match.group(1))
 
 
 def _alert_texts(page: str) -> list[str]:
-    start = page.index('id="canh-bao"')
+    start = page.index('id="danh-sach"')
     section = page[start:page.index("</section>", start)]
     item = r'<li class="alert[^>]*>\s*<p>.*?</p>\s*<p>(.*?)</p>'
     return [html.unescape(t) for t in re.findall(item, section, flags=re.S)]

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from services.common.templating import TEMPLATES
 from services.intake.bootstrap import Runtime
 from services.intake.web.admin import router as admin_pages
+from services.intake.web.alert_inbox import router as alert_pages
 from services.intake.web.audit import router as audit_pages
 from services.intake.web.cadre import router as cadre_pages
 from services.intake.web.casework import router as case_pages
@@ -38,6 +39,6 @@ def mount_web(app: FastAPI, runtime: Runtime) -> Site:
         return FileResponse(TEMPLATES / "official" / "official.css", media_type="text/css")
 
     for pages in (signin_pages, cadre_pages, report_pages, leadership_pages, case_pages,
-                  audit_pages, admin_pages, password_pages):
+                  audit_pages, admin_pages, password_pages, alert_pages):
         app.include_router(pages(site))
     return site

@@ -1,5 +1,5 @@
-"""Leadership: this week under my unit, open cases, the rollup and its trend (from the
-aggregator), and the alert inbox (from the notifier)."""
+"""Leadership: this week under my unit, the rollup and its trend (from the aggregator),
+the alert groups (web/alert_inbox.py, from the notifier), and open cases."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ from domain.case import STATUSES
 from domain.errors import DomainError
 from domain.periods import Cadence, Period
 from domain.report_content import ASSESSMENTS, SEVERITIES
+from services.intake.web.alert_inbox import HOME_GROUPS, groups_panel
 from services.intake.web.completeness import unit_week
 from services.intake.web.due import area_name, week_label, when_vi
-from services.intake.web.panels import alert_panel, rollup_panel, unit_name
+from services.intake.web.panels import rollup_panel, unit_name
 from services.intake.web.route import WebRoute
 from services.intake.web.site import Refused, Site, Viewer
 
 TREND_WEEKS = 12
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-ALERTS_PER_PAGE = 20  # a phone screen or two; the rest a tap away ("Xem tiếp")
 
 
 def _unit(viewer: Viewer) -> str:
@@ -66,16 +66,7 @@ def router(site: Site) -> APIRouter:
         period = schedule.period_of(Cadence.WEEK, now)
         week = await run_in_threadpool(unit_week, runtime, viewer.account, unit_id, period)
         cases = await run_in_threadpool(runtime.cases.search, viewer.account, None, None, 200)
-        alerts, alerts_error, alerts_page = None, None, None
-        cursor = request.query_params.get("canh_bao") or None
-        try:
-            alerts_page = await runtime.notifier.alerts(viewer.account.id, "open",
-                                                        ALERTS_PER_PAGE, cursor)
-        except DomainError as exc:
-            # The notifier down (or a stale link) must not take the whole dashboard with it.
-            alerts_error = exc.message_vi
-        else:
-            alerts = [alert_panel(runtime, a) for a in alerts_page["alerts"]]
+        alerts = await groups_panel(site, viewer, limit=HOME_GROUPS)
         return site.page(
             request, viewer, "leader_home.html.j2", unit_name=unit_name(runtime, unit_id),
             period=str(period), period_label=week_label(period, schedule),
@@ -83,11 +74,8 @@ def router(site: Site) -> APIRouter:
             open_cases=[c for c in cases if c["status"] != "resolved"], statuses=STATUSES,
             severities=SEVERITIES, assessments=ASSESSMENTS, area_name=lambda a:
             area_name(runtime, a), rollup=await rollup(viewer, unit_id, period),
-            trend=await trend(viewer, unit_id, period), alerts=alerts, alerts_error=alerts_error,
-            alerts_total=alerts_page["total"] if alerts_page else 0,
-            alerts_next=alerts_page["next_cursor"] if alerts_page else None,
-            alerts_paged=cursor is not None,
-            acked=request.query_params.get("da_xac_nhan") == "1")
+            trend=await trend(viewer, unit_id, period), seen=request.query_params.get("da_xem"),
+            **alerts)
 
     def readable_unit(request: Request, viewer: Viewer) -> str:
         """The unit asked for (`don_vi`, default the leader's own) if the leader may read its
@@ -139,12 +127,5 @@ def router(site: Site) -> APIRouter:
         return Response(base64.b64decode(reply["docx"]), media_type=DOCX, headers={
             "Content-Disposition": f'attachment; filename="{reply["filename"]}"',
             "Cache-Control": "no-store"})
-
-    @r.post("/lanh-dao/canh-bao/{alert_id}")
-    async def acknowledge(request: Request, alert_id: str) -> Response:
-        viewer = await site.viewer(request, "leader")
-        await site.form(request, viewer)
-        await runtime.notifier.ack(viewer.account.id, alert_id)
-        return site.redirect("/lanh-dao?da_xac_nhan=1#canh-bao")
 
     return r
