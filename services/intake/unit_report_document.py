@@ -111,3 +111,17 @@ def render_article(doc: Mapping[str, Any]) -> str:
 def render_page(doc: Mapping[str, Any]) -> str:
     """A standalone page with the style inlined: the API's `Accept: text/html` answer."""
     return environment().get_template("official/unit_report.html.j2").render(**doc)
+
+
+def filename(report: Mapping[str, Any]) -> str:
+    """`bao-cao-ccb-thi-xa-2026-W48.docx`: ASCII only, safe in Content-Disposition."""
+    period = report.get("period") or str(report.get("unit_report_id", ""))[:8]
+    return f"bao-cao-{report['unit_id']}-{period}.docx"
+
+
+def document_of(report: Mapping[str, Any], units: Mapping[str, Unit],
+                areas: Mapping[str, Area], now: datetime) -> dict[str, Any]:
+    """`build` for a report as `UnitReports.get` answers it, with the network's records."""
+    unit = units.get(str(report["unit_id"])) or Unit(str(report["unit_id"]),
+                                                      str(report["unit_id"]))
+    return build(report, unit, units, areas, now)
