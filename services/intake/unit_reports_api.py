@@ -11,11 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from domain.errors import InvalidInput
-
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
-from services.intake.unit_report_docx import render_docx
 from services.intake.unit_report_document import document_of, filename, render_page
+from services.intake.unit_report_docx import render_docx
 from services.intake.unit_reports import Outcome
 
 Auth = Annotated[str | None, Header(description="Bearer token")]

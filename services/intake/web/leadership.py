@@ -76,8 +76,12 @@ def router(site: Site) -> APIRouter:
             alerts_error = exc.message_vi
         else:
             alerts = [alert_panel(runtime, a) for a in alerts_page["alerts"]]
+        # Each child unit's own report for this week: sent on time, late, returned, missing.
+        units_sent = await run_in_threadpool(runtime.unit_reports.children_standing,
+                                             viewer.account, unit_id, str(period))
         return site.page(
-            request, viewer, "leader_home.html.j2", unit_name=unit_name(runtime, unit_id),
+            request, viewer, "leader_home.html.j2", units_sent=units_sent,
+            unit_name=unit_name(runtime, unit_id),
             period=str(period), period_label=week_label(period, schedule),
             deadline=week.deadline, when_vi=when_vi, week=week,
             open_cases=[c for c in cases if c["status"] != "resolved"], statuses=STATUSES,
