@@ -216,6 +216,8 @@ def router(site: Site) -> APIRouter:
         return page(
             request, viewer, "unit_report.html.j2", report=report, article=article,
             steps=await run_in_threadpool(people, report),
+            # What the recipients count: the first sending, then each corrected one.
+            sendings=sum(s["type"] in ("sent", "resent") for s in report["history"]),
             drafter=is_leader and mine == report["unit_id"],
             recipient=is_leader and mine in recipients and report["status"] == "sent",
             parent=is_leader and bool(recipients) and mine == recipients[0]
