@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.periods import REPORT_KIND_CADENCE, Cadence, Period
+from domain.periods import REPORT_KIND_CADENCE, Period
 from domain.report_content import ASSESSMENTS, CATEGORIES, SECTIONS, SEVERITIES
 from services.aggregator.excerpts import Excerpt
 from services.aggregator.network_index import NetworkIndex
-from services.common.official_document import closing, layout_of, letterhead
+from services.common.official_document import closing, layout_of, letterhead, span
 
 PER_SECTION = 10
 MISSING_SHOWN = 50
@@ -32,22 +32,6 @@ COUNT_LABELS = {
 }
 KIND_VI = {"weekly": "báo cáo tuần", "monthly": "báo cáo tháng", "quarterly": "báo cáo quý",
            "semiannual": "báo cáo 6 tháng", "annual": "báo cáo năm", "urgent": "báo cáo đột xuất"}
-_ROMAN = ("I", "II", "III", "IV")
-
-
-def span(period: Period) -> str:
-    """The period as Vietnamese documents name it: "tuần 48 năm 2026", "quý IV năm 2026"."""
-    match period.cadence:
-        case Cadence.WEEK:
-            return f"tuần {period.index} năm {period.year}"
-        case Cadence.MONTH:
-            return f"tháng {period.index} năm {period.year}"
-        case Cadence.QUARTER:
-            return f"quý {_ROMAN[period.index - 1]} năm {period.year}"
-        case Cadence.HALF:
-            return f"6 tháng {'đầu' if period.index == 1 else 'cuối'} năm {period.year}"
-        case _:
-            return f"năm {period.year}"
 
 
 def _percent(rate: float | None) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from domain.network_records import Area, Unit
+from domain.periods import Cadence, Period
 
 Layout = Literal["party", "association"]
 
@@ -19,6 +20,7 @@ STATE_NAME = "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 # The filler an unnumbered draft shows where the number will go.
 UNNUMBERED = "…"
+_ROMAN = ("I", "II", "III", "IV")
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,37 @@ def issuer_lines(unit: Unit) -> tuple[str, str]:
     return superior, issuer
 
 
-def document_number(unit: Unit, number: int | None, kind: str = "BC") -> str:
+def document_number(unit: Unit, number: int | str | None, kind: str = "BC") -> str:
     """The number line in the body's form: Nghị định 30 "Số: 12/BC-CCB", HD 36 "Số 12-BC/BDV";
-    a draft (no number yet) keeps the form with "…" in its place."""
+    a draft (no number yet) keeps the form with "…" in its place. A number already formatted
+    by the domain (domain/document_number.py: "12/BC-CCB") is only prefixed."""
+    if isinstance(number, str):
+        return numbered(unit, number)
     code = unit.code or kind
     shown = UNNUMBERED if number is None else str(number)
     if layout_of(unit) == "party":
         return f"Số {shown}-{kind}/{code}"
     return f"Số: {shown}/{kind}-{code}"
+
+
+def numbered(unit: Unit, formatted: str) -> str:
+    """"Số: 12/BC-CCB" (Nghị định 30) or "Số 12-BC/BDVTU" (HD 36) for a formatted number."""
+    return f"Số {formatted}" if layout_of(unit) == "party" else f"Số: {formatted}"
+
+
+def span(period: Period) -> str:
+    """The period as Vietnamese documents name it: "tuần 48 năm 2026", "quý IV năm 2026"."""
+    match period.cadence:
+        case Cadence.WEEK:
+            return f"tuần {period.index} năm {period.year}"
+        case Cadence.MONTH:
+            return f"tháng {period.index} năm {period.year}"
+        case Cadence.QUARTER:
+            return f"quý {_ROMAN[period.index - 1]} năm {period.year}"
+        case Cadence.HALF:
+            return f"6 tháng {'đầu' if period.index == 1 else 'cuối'} năm {period.year}"
+        case _:
+            return f"năm {period.year}"
 
 
 def dated(place: str, day: datetime) -> str:
@@ -90,7 +115,7 @@ def dated(place: str, day: datetime) -> str:
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def letterhead(unit: Unit, number: int | None, day: datetime, kind: str = "BC") -> Letterhead:
+def letterhead(unit: Unit, number: int | str | None, day: datetime, kind: str = "BC") -> Letterhead:
     """`day` already in the document's time zone (Asia/Ho_Chi_Minh)."""
     layout = layout_of(unit)
     superior, issuer = issuer_lines(unit)

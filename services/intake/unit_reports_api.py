@@ -8,15 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from domain.errors import InvalidInput
 from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
+from services.intake.unit_report_document import document_of, filename, render_page
+from services.intake.unit_report_docx import render_docx
 from services.intake.unit_reports import Outcome
 
 Auth = Annotated[str | None, Header(description="Bearer token")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 Limit = Annotated[int, Query(ge=1, le=500)]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+FORMATS = ("json", "html", "docx")
 Caller = Callable[[str | None], Awaitable[AccountView]]
 ReadJson = Callable[[Request], Awaitable[Any]]
 
@@ -76,7 +81,24 @@ def add_unit_report_routes(app: FastAPI, runtime: Runtime, caller: Caller,
                                         limit)
         return JSONResponse({"unit_reports": found})
 
-    @app.get("/api/v1/unit-reports/{report_id}")
-    async def get_unit_report(report_id: str, authorization: Auth = None) -> JSONResponse:
+    @app.get("/api/v1/unit-reports/{report_id}", response_model=None)
+    async def get_unit_report(request: Request, report_id: str, authorization: Auth = None,
+                              format: str | None = None) -> Response:
+        """JSON; with `Accept: text/html` the official document; `?format=docx` the .docx
+        (`?format=html` too): the same scope for each."""
         account = await caller(authorization)
-        return JSONResponse(await run_in_threadpool(reports.get, account, report_id))
+        fmt = format or ("html" if "text/html" in request.headers.get("accept", "")
+                         else "json")
+        if fmt not in FORMATS:
+            raise InvalidInput("invalid_field", "format must be json, html or docx",
+                               "format phải là json, html hoặc docx", "format")
+        body = await run_in_threadpool(reports.get, account, report_id)
+        if fmt == "json":
+            return JSONResponse(body)
+        view = runtime.directory.view
+        doc = document_of(body, view.units, view.areas, runtime.clock.now())
+        if fmt == "html":
+            return HTMLResponse(await run_in_threadpool(render_page, doc))
+        data = await run_in_threadpool(render_docx, doc)
+        return Response(data, media_type=DOCX, headers={
+            "Content-Disposition": f'attachment; filename="{filename(body)}"'})

@@ -20,6 +20,7 @@ from services.intake.web.password import router as password_pages
 from services.intake.web.reporting import router as report_pages
 from services.intake.web.signin import router as signin_pages
 from services.intake.web.site import Site
+from services.intake.web.unit_reporting import router as unit_report_pages
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -39,6 +40,7 @@ def mount_web(app: FastAPI, runtime: Runtime) -> Site:
         return FileResponse(TEMPLATES / "official" / "official.css", media_type="text/css")
 
     for pages in (signin_pages, cadre_pages, report_pages, leadership_pages, case_pages,
-                  audit_pages, admin_pages, password_pages, alert_pages):
+                  audit_pages, admin_pages, password_pages, alert_pages,
+                  unit_report_pages):
         app.include_router(pages(site))
     return site

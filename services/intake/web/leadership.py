@@ -67,8 +67,12 @@ def router(site: Site) -> APIRouter:
         week = await run_in_threadpool(unit_week, runtime, viewer.account, unit_id, period)
         cases = await run_in_threadpool(runtime.cases.search, viewer.account, None, None, 200)
         alerts = await groups_panel(site, viewer, limit=HOME_GROUPS)
+        # Each child unit's own report for this week: sent on time, late, returned, missing.
+        units_sent = await run_in_threadpool(runtime.unit_reports.children_standing,
+                                             viewer.account, unit_id, str(period))
         return site.page(
-            request, viewer, "leader_home.html.j2", unit_name=unit_name(runtime, unit_id),
+            request, viewer, "leader_home.html.j2", units_sent=units_sent,
+            unit_name=unit_name(runtime, unit_id),
             period=str(period), period_label=week_label(period, schedule),
             deadline=week.deadline, when_vi=when_vi, week=week,
             open_cases=[c for c in cases if c["status"] != "resolved"], statuses=STATUSES,
