@@ -21,6 +21,8 @@ from tests.integration.test_notifier import (
 
 COMMUNE = "ld.ccb.thuanthanh"
 UNIT_REPORT_ID = "5b0d6f0e-8a51-4d0b-9d59-3f7f1c2a9e10"
+# A well-formed envelope of a type the notifier does not know (its id follows from it).
+NEW_AGGREGATE = "0c3f2b1a-7e6d-4c5b-8a9f-1e2d3c4b5a69"
 
 
 def unit_sent(real: dict[str, Any], event_id: str) -> bytes:
@@ -69,7 +71,9 @@ async def test_a_unit_report_sent_on_the_stream_alerts_the_recipient_once(
         await js.publish(
             f"{base}.SomethingNew",
             json.dumps(
-                {**real, "event_id": "zz-1", "type": "SomethingNew", "data": {"x": 1}}
+                {**real, "event_id": f"{NEW_AGGREGATE.replace('-', '')}-1",
+                 "aggregate_id": NEW_AGGREGATE, "aggregate_version": 1,
+                 "type": "SomethingNew", "data": {"x": 1}}
             ).encode(),
         )
         # Then the commune's leader is told once, and nothing is dead-lettered
