@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,11 @@ PASSWORD = "demo-2026"
 
 
 def load_two_level(store: Store) -> None:
-    """The network every integration test starts from: the two-level plan."""
-    apply_plan(store, Directory(store), load_plan(TWO_LEVEL), FixedClock(THURSDAY_MORNING))
+    """The network every integration test starts from: the two-level plan, loaded as a demo
+    so that its accounts sign in with PASSWORD as they are (loaded as it is, every account
+    must change its password first: tests/integration/test_password_change_required.py)."""
+    plan = replace(load_plan(TWO_LEVEL), demo=True)
+    apply_plan(store, Directory(store), plan, FixedClock(THURSDAY_MORNING))
 
 
 @pytest.fixture(scope="session")
