@@ -202,6 +202,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @app.post("/api/v1/auth/password", responses={
         401: {"description": "no valid bearer token"},
+        409: {"description": "the password changed meanwhile (another browser, a reset)"},
         422: {"description": "a rule of the new password, or a wrong current password; "
                              "`field` names which"},
         429: {"description": "too many wrong current passwords (the sign-in limiter)"},

@@ -41,7 +41,7 @@ DESCRIPTIONS = {
 ASKS_SERVICES = ("/api/v1/alerts", "/api/v1/overdue", "/rollups/")
 IDEMPOTENT_WRITES = ("/api/v1/reports", "/api/v1/cases/")
 # Operations whose query names a thing (a unit) that may be unknown or out of sight.
-NAMED_IN_QUERY = ("/api/v1/obligations",)
+NAMED_IN_QUERY = ("/api/v1/obligations", "/api/v1/unit-reports")
 
 
 def statuses(path: str, method: str) -> list[str]:

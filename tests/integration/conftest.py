@@ -33,6 +33,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Thursday of ISO week 2026-W48, before the 14:00 deadline.
 THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=VN)
 PASSWORD = "demo-2026"
+OWN_PASSWORD = "mat-khau-cua-rieng-toi-2026"  # what an issued password is changed to
 
 
 def load_two_level(store: Store) -> None:
@@ -72,6 +73,19 @@ class System:
     async def token(self, username: str, password: str = PASSWORD) -> str:
         resp = await self.client.post("/api/v1/auth/token",
                                       json={"username": username, "password": password})
+        assert resp.status_code == 200, resp.text
+        return str(resp.json()["access_token"])
+
+    async def own_token(self, username: str, issued: str, new: str = OWN_PASSWORD) -> str:
+        """A token of an account whose password someone else set (`issued`: an admin's
+        issue or reset, a plan that is not a demo), once its owner changed it to `new`."""
+        flagged = await self.client.post("/api/v1/auth/token",
+                                         json={"username": username, "password": issued})
+        assert flagged.status_code == 200, flagged.text
+        assert flagged.json()["password_change_required"] is True
+        resp = await self.client.post(
+            "/api/v1/auth/password", json={"current_password": issued, "new_password": new},
+            headers={"Authorization": f"Bearer {flagged.json()['access_token']}"})
         assert resp.status_code == 200, resp.text
         return str(resp.json()["access_token"])
 
