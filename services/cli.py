@@ -138,6 +138,9 @@ def _cmd_network_load(args: argparse.Namespace) -> int:
     from services.intake.network_plan import apply_plan
 
     plan = load_plan(args.file)
+    if plan.demo:
+        print("Kế hoạch thử (demo = true): mật khẩu trong tệp dùng được ngay, chỉ dùng cho "
+              "bản thử (a demo plan: its passwords work as they are).", file=sys.stderr)
     store = open_store(resolve_home(args.home))
     try:
         result = apply_plan(store, Directory(store), plan, SystemClock())

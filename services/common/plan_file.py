@@ -107,6 +107,9 @@ class Plan:
     # Declared in [[obligations]], or derived from [schedule] when the section is absent.
     obligations: tuple[Obligation, ...] = ()
     obligations_declared: bool = False
+    # `demo = true`: the plan's passwords are published demo logins, usable as they are.
+    # Any other plan's accounts must change theirs at first sign-in (docs/plan-format.md).
+    demo: bool = False
 
     # cached_property writes to __dict__ directly, so it works on a frozen dataclass.
     @cached_property
@@ -207,8 +210,10 @@ class _Parser:
     def plan(self, data: dict[str, Any]) -> Plan:
         self._keys(data, "", required={"name", "levels", "areas"}, optional={
             "units", "cadres", "accounts", "assignments", "schedule", "escalation",
-            "obligations"})
+            "obligations", "demo"})
         name = self._name(data, "", "name")
+        demo = self._typed(data.get("demo", False), "demo", bool, "true or false",
+                           "true hoặc false")
         levels = tuple(self._level(t, w, i)
                        for i, (t, w) in enumerate(self._tables(data, "levels", required=True)))
         self._unique([x.id for x in levels], "levels")
@@ -245,7 +250,7 @@ class _Parser:
         else:
             obligations = from_schedule(rules)
         return Plan(name, levels, areas, units, cadres, accounts, assignments,
-                    schedule, escalation, obligations, declared)
+                    schedule, escalation, obligations, declared, demo)
 
     def _schedule(self, table: dict[str, object]) -> Schedule:
         try:

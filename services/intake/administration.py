@@ -162,7 +162,8 @@ class Administration:
     # -- accounts ----------------------------------------------------------------------
     def issue_account(self, acting: AccountView, *, username: str, name: str, role: str,
                       unit_id: str | None, cadre_id: str | None) -> IssuedPassword:
-        """Open an account with a random initial password, returned once."""
+        """Open an account with a random initial password, returned once; its owner must
+        change it at first sign-in."""
         units = self.scope(acting)
         username = _text(username).lower()
         if not USERNAME_PATTERN.match(username):
@@ -202,7 +203,8 @@ class Administration:
             raise _taken(username)
         password = temporary_password()
         account = Account(username=username, name=name, role=role, unit_id=unit_id,
-                          cadre_id=cadre_id, password_hash=hash_password(password))
+                          cadre_id=cadre_id, password_hash=hash_password(password),
+                          must_change_password=True)
         try:
             self._save(account)
         except IntegrityError:  # the same form, sent twice at once
@@ -212,11 +214,12 @@ class Administration:
         return IssuedPassword(username, password)
 
     def reset_password(self, acting: AccountView, username: str) -> IssuedPassword:
-        """A new random password; the old one, its tokens and web sessions stop working."""
+        """A new random password, to be changed at the owner's next sign-in; the old one,
+        its tokens and web sessions stop working."""
         target = self.account(acting, username)
         password = temporary_password()
         account: Account = self.store.repository.get(target.id)
-        account.change_password(password_hash=hash_password(password))
+        account.reset_password(password_hash=hash_password(password))
         self._save(account)
         log.info("password_reset", by=acting.username, account_id=str(target.id))
         return IssuedPassword(target.username, password)

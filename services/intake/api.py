@@ -37,7 +37,9 @@ from services.intake.bootstrap import Runtime
 from services.intake.directory import AccountView
 from services.intake.doors import API_BODY, Doors
 from services.intake.openapi_doc import document
+from services.intake.password_change import MIN_PASSWORD
 from services.intake.ports import Aggregator, Notifier
+from services.intake.service import MAX_PASSWORD
 from services.intake.unit_reports_api import add_unit_report_routes
 from services.intake.web import mount_web
 
@@ -148,6 +150,13 @@ def create_app(runtime: Runtime) -> FastAPI:
                                   "Cần đăng nhập để thực hiện thao tác này")
         return await run_in_threadpool(service.authenticate, authorization[7:].strip())
 
+    async def owner(authorization: str | None) -> AccountView:
+        """As `caller`, but also an account that must change its password first."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise Unauthenticated("missing_token", "A bearer token is required",
+                                  "Cần đăng nhập để thực hiện thao tác này")
+        return await run_in_threadpool(service.identify, authorization[7:].strip())
+
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
         health = await run_in_threadpool(runtime.health)
@@ -191,6 +200,43 @@ def create_app(runtime: Runtime) -> FastAPI:
                                          body.get("password"),
                                          request.client.host if request.client else None)
         return JSONResponse(result)
+
+    @app.post("/api/v1/auth/password", responses={
+        401: {"description": "no valid bearer token"},
+        409: {"description": "the password changed meanwhile (another browser, a reset)"},
+        422: {"description": "a rule of the new password, or a wrong current password; "
+                             "`field` names which"},
+        429: {"description": "too many wrong current passwords (the sign-in limiter)"},
+    }, openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {
+            "type": "object", "required": ["current_password", "new_password"],
+            "properties": {"current_password": {"type": "string"},
+                           "new_password": {"type": "string", "minLength": MIN_PASSWORD,
+                                            "maxLength": MAX_PASSWORD}}}}}}})
+    async def change_password(request: Request, authorization: Auth = None) -> JSONResponse:
+        # Beyond CONTRACT (docs/api.md): the owner's own change, the one call a token of an
+        # account that must change its password is good for.
+        account = await owner(authorization)
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            raise InvalidInput("invalid_json", "The body must be a JSON object",
+                               "Nội dung gửi lên phải là một đối tượng JSON", "body")
+        current, new = body.get("current_password"), body.get("new_password")
+        if not isinstance(current, str) or not isinstance(new, str):
+            raise InvalidInput("invalid_field",
+                               "current_password and new_password must be strings",
+                               "Vui lòng nhập mật khẩu hiện tại và mật khẩu mới.",
+                               "current_password" if not isinstance(current, str)
+                               else "new_password")
+        client = request.client.host if request.client else None
+        changed = await run_in_threadpool(runtime.password_change.change, account, current,
+                                          new, new, client)
+        await runtime.publication.all_published()
+        # The change voids every token of the account, the caller's too: here is its next.
+        return JSONResponse({"access_token": service.tokens.issue(changed.id,
+                                                                  changed.password_hash),
+                             "token_type": "bearer", "expires_in": service.tokens.ttl,
+                             "password_change_required": changed.must_change_password})
 
     @app.post("/api/v1/reports", status_code=201, openapi_extra={
         "requestBody": {"required": True,

@@ -15,6 +15,8 @@ from services.common.store import Store
 from services.intake.unit_report_index import UnitReportIndex
 
 _BATCH = 2000
+# Events that set a password on its owner's behalf; AccountOpened says whether it did.
+_SETS_A_PASSWORD = frozenset({"AccountOpened", "AccountPasswordReset"})
 
 __all__ = ["AccountView", "CaseIndexEntry", "Directory", "ReportIndexEntry"]
 
@@ -29,6 +31,9 @@ class AccountView:
     cadre_id: str | None
     password_hash: str
     active: bool
+    # Its password was set by someone else (an admin, a plan file): until its owner
+    # changes it, the account may do nothing else (service.authenticate, the web's viewer).
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Directory:
         self.position = 0
         self.view = NetworkView()
         self._hashes: dict[UUID, str] = {}
+        self._must_change: set[UUID] = set()
         self._reports: list[ReportIndexEntry] = []
         self._report_index: dict[UUID, int] = {}  # report id → its place in _reports
         self._cases: dict[str, CaseIndexEntry] = {}
@@ -93,6 +99,10 @@ class Directory:
         if self.view.apply(type_, aggregate_id, data):
             if "password_hash" in data:
                 self._hashes[aggregate_id] = str(data["password_hash"])
+            if type_ in _SETS_A_PASSWORD and data.get("must_change_password", True):
+                self._must_change.add(aggregate_id)
+            elif type_ in _SETS_A_PASSWORD or type_ == "AccountPasswordChanged":
+                self._must_change.discard(aggregate_id)
         elif type_ == "ReportSubmitted":
             self._report_index[aggregate_id] = len(self._reports)
             self._reports.append(ReportIndexEntry(
@@ -125,7 +135,8 @@ class Directory:
         if info is None:
             return None
         return AccountView(info.id, info.username, info.name, info.role, info.unit_id,
-                           info.cadre_id, self._hashes.get(account_id, ""), info.active)
+                           info.cadre_id, self._hashes.get(account_id, ""), info.active,
+                           account_id in self._must_change)
 
     def account_by_username(self, username: str) -> AccountView | None:
         account_id = self.view.usernames.get(username)

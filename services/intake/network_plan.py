@@ -116,6 +116,9 @@ def apply_plan(store: Store, directory: Directory, plan: Plan, clock: Clock) -> 
             pending.append(Account(
                 username=spec.username, name=spec.name, role=spec.role, unit_id=unit_id,
                 cadre_id=spec.cadre, password_hash=hash_password(spec.password),
+                # A plan's password is known to whoever holds the file: only a demo's
+                # published logins stay usable as they are.
+                must_change_password=not plan.demo,
             ))
             result.count("account_opened")
             continue

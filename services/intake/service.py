@@ -57,6 +57,14 @@ class _Replayed(Exception):
         self.outcome = outcome
 
 
+def password_change_required() -> Forbidden:
+    return Forbidden("password_change_required",
+                     "The password was set by someone else: change it first "
+                     "(POST /api/v1/auth/password)",
+                     "Đồng chí cần đổi mật khẩu do người khác cấp (hoặc đặt lại) trước khi "
+                     "làm việc khác.")
+
+
 def _not_found(what: str, what_vi: str) -> NotFound:
     return NotFound("not_found", f"{what} not found", f"Không tìm thấy {what_vi}")
 
@@ -102,9 +110,21 @@ class IntakeService:
             "access_token": self.tokens.issue(account.id, account.password_hash),
             "token_type": "bearer",
             "expires_in": self.tokens.ttl,
+            # Issued all the same: it is what the password change is called with.
+            "password_change_required": account.must_change_password,
         }
 
     def authenticate(self, token: str) -> AccountView:
+        """The account a token speaks for, which may act: 401 for a void token, 403
+        `password_change_required` while its password is one someone else set."""
+        account = self.identify(token)
+        if account.must_change_password:
+            raise password_change_required()
+        return account
+
+    def identify(self, token: str) -> AccountView:
+        """The account a valid token speaks for, whether or not it must change its password
+        first: only the password change (and the web's sign-in) may ask this."""
         account_id, stamp = self.tokens.verify(token)
         self.directory.refresh()
         account = self.directory.account(account_id)
@@ -295,4 +315,4 @@ class IntakeService:
         return self._unit_view(unit)
 
 
-__all__ = ["DomainError", "IntakeService", "Outcome"]
+__all__ = ["DomainError", "IntakeService", "Outcome", "password_change_required"]

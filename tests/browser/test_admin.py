@@ -73,18 +73,18 @@ def test_admin_issues_an_account_and_its_cadre_changes_the_password(phone: Any,
     phone.get_by_role("button", name="Đăng xuất").click()
     expect(phone.get_by_text("Đồng chí đã đăng xuất.")).to_be_visible()
 
-    # Given the cadre signed in with the temporary password, both areas theirs
+    # When the cadre signs in with the temporary password, the admin knows it: they are
+    # taken straight to the password page, which says why, and nothing else opens
     sign_in(phone, USERNAME, temporary)
-    expect(phone.get_by_role("heading", name="Địa bàn phụ trách")).to_be_visible()
-    expect(phone.get_by_role("heading", name="Khu phố Trạm Lộ")).to_be_visible()
-    expect(phone.get_by_role("heading", name="Khu phố Nghi An")).to_be_visible()
-
-    # When they reach the password page from the navigation and fill it, keyboard only
-    tab_to(phone, "Đổi mật khẩu")
-    phone.keyboard.press("Enter")
     expect(phone.get_by_role("heading", name="Đổi mật khẩu")).to_be_visible()
+    expect(phone.get_by_role("status")).to_contain_text(
+        "Đồng chí cần đổi mật khẩu do người khác cấp")
     no_horizontal_scroll(phone)
     shot(phone, "password-form")
+    phone.goto("/can-bo")
+    expect(phone.get_by_role("heading", name="Đổi mật khẩu")).to_be_visible()
+
+    # When they fill it, keyboard only
     for label, text in (("Mật khẩu hiện tại", temporary), ("Mật khẩu mới", NEW_PASSWORD),
                         ("Nhập lại mật khẩu mới", NEW_PASSWORD)):
         if label != "Mật khẩu hiện tại":
@@ -98,6 +98,12 @@ def test_admin_issues_an_account_and_its_cadre_changes_the_password(phone: Any,
     expect(phone.get_by_role("button", name="Đăng xuất")).to_be_visible()
     no_horizontal_scroll(phone)
     shot(phone, "password-changed")
+
+    # And their home opens, both areas theirs
+    phone.get_by_role("link", name="Về trang chủ").click()
+    expect(phone.get_by_role("heading", name="Địa bàn phụ trách")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Khu phố Trạm Lộ")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Khu phố Nghi An")).to_be_visible()
 
     # And after signing out only the new password lets them in
     phone.get_by_role("button", name="Đăng xuất").click()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Served, no_horizontal_scroll, shot, sign_in
-from tests.integration.conftest import TWO_LEVEL
+from tests.integration.conftest import PASSWORD, TWO_LEVEL
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -45,8 +45,21 @@ def test_auditor_opens_a_case_timeline(phone: Any, chromium: Any, served: Served
     phone.get_by_role("button", name="Đăng xuất").click()
     expect(phone.get_by_text("Đồng chí đã đăng xuất.")).to_be_visible()
 
-    # When the auditor searches the case by its number
+    # And the auditor, whose password the plan set, is made to change it at first sign-in
     sign_in(phone, "kiemtra")
+    expect(phone.get_by_role("heading", name="Đổi mật khẩu")).to_be_visible()
+    expect(phone.get_by_role("status")).to_contain_text(
+        "Đồng chí cần đổi mật khẩu do người khác cấp")
+    no_horizontal_scroll(phone)
+    shot(phone, "auditor-must-change-password")
+    phone.get_by_label("Mật khẩu hiện tại").fill(PASSWORD)
+    phone.get_by_label("Mật khẩu mới", exact=True).fill("kiem-tra-rieng-2026")
+    phone.get_by_label("Nhập lại mật khẩu mới").fill("kiem-tra-rieng-2026")
+    phone.get_by_role("button", name="Đổi mật khẩu").click()
+    expect(phone.get_by_role("status")).to_contain_text("Đã đổi mật khẩu.")
+    phone.get_by_role("link", name="Về trang chủ").click()
+
+    # When the auditor searches the case by its number
     expect(phone.get_by_role("heading", name="Kiểm tra, giám sát")).to_be_visible()
     no_horizontal_scroll(phone)
     shot(phone, "auditor-home")

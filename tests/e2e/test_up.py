@@ -181,7 +181,17 @@ def test_services_run_as_separate_processes(tmp_path: Path, nats_server):  # typ
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, intake)
-        tok = token(url, "cb.tramlo.nghian", "demo-2026")
+        # Loaded as it is (not a demo), the plan's shared password must be changed first
+        known = token(url, "cb.tramlo.nghian", "demo-2026")
+        refused = submit(url, known, "sep-1", weekly("tram-lo-nghi-an", "2026-W48"))
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "password_change_required"
+        changed = httpx.post(f"{url}/api/v1/auth/password", timeout=30,
+                             headers={"Authorization": f"Bearer {known}"},
+                             json={"current_password": "demo-2026",
+                                   "new_password": "mat-khau-rieng-2026"})
+        assert changed.status_code == 200, changed.text
+        tok = changed.json()["access_token"]
         resp = submit(url, tok, "sep-1", weekly("tram-lo-nghi-an", "2026-W48"))
         assert resp.status_code == 201, resp.text
         assert stream_report_ids(nats_server.url, nats_server.home) == [resp.json()["report_id"]]

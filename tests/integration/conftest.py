@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,11 +34,15 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Thursday of ISO week 2026-W48, before the 14:00 deadline.
 THURSDAY_MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=VN)
 PASSWORD = "demo-2026"
+OWN_PASSWORD = "mat-khau-cua-rieng-toi-2026"  # what an issued password is changed to
 
 
 def load_two_level(store: Store) -> None:
-    """The network every integration test starts from: the two-level plan."""
-    apply_plan(store, Directory(store), load_plan(TWO_LEVEL), FixedClock(THURSDAY_MORNING))
+    """The network every integration test starts from: the two-level plan, loaded as a demo
+    so that its accounts sign in with PASSWORD as they are (loaded as it is, every account
+    must change its password first: tests/integration/test_password_change_required.py)."""
+    plan = replace(load_plan(TWO_LEVEL), demo=True)
+    apply_plan(store, Directory(store), plan, FixedClock(THURSDAY_MORNING))
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +75,19 @@ class System:
     async def token(self, username: str, password: str = PASSWORD) -> str:
         resp = await self.client.post("/api/v1/auth/token",
                                       json={"username": username, "password": password})
+        assert resp.status_code == 200, resp.text
+        return str(resp.json()["access_token"])
+
+    async def own_token(self, username: str, issued: str, new: str = OWN_PASSWORD) -> str:
+        """A token of an account whose password someone else set (`issued`: an admin's
+        issue or reset, a plan that is not a demo), once its owner changed it to `new`."""
+        flagged = await self.client.post("/api/v1/auth/token",
+                                         json={"username": username, "password": issued})
+        assert flagged.status_code == 200, flagged.text
+        assert flagged.json()["password_change_required"] is True
+        resp = await self.client.post(
+            "/api/v1/auth/password", json={"current_password": issued, "new_password": new},
+            headers={"Authorization": f"Bearer {flagged.json()['access_token']}"})
         assert resp.status_code == 200, resp.text
         return str(resp.json()["access_token"])
 

@@ -218,7 +218,8 @@ async def test_a_returned_report_stands_returned_in_the_obligations_then_receive
 async def test_a_copy_recipient_reads_the_report_but_may_not_return_it(
         tmp_path: Path, nats_server: EmbeddedNats):
     # Trạm Lộ's association receives Thuận Thành's copies (nơi nhận): it reads, it does not act.
-    plan_text = TWO_LEVEL.read_text().replace(
+    # Loaded as a demo, as the other tests' network is (conftest.load_two_level).
+    plan_text = "demo = true\n" + TWO_LEVEL.read_text().replace(
         'id = "ccb-thuan-thanh"', 'id = "ccb-thuan-thanh"\ncopies_to = ["ccb-tram-lo"]')
     plan_path = tmp_path / "copies.toml"
     plan_path.write_text(plan_text)

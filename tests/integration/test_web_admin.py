@@ -14,7 +14,7 @@ from structlog.testing import capture_logs
 
 from tests.integration.conftest import PASSWORD, VN, System
 from tests.integration.test_intake import stream_messages
-from tests.integration.web_client import Browser, browser, csrf_of, signed_in
+from tests.integration.web_client import Browser, browser, csrf_of, signed_in, signed_in_own
 
 pytestmark = pytest.mark.integration
 
@@ -95,8 +95,10 @@ async def test_admin_issues_an_account_and_its_user_signs_in_with_the_shown_pass
     assert len(password) == 19 and password not in repr(logs)
     auditor = browser(system)
     try:
+        # The admin knows it: the user is made to change it first
         signed = await auditor.login("kt.moi", password)
-        assert signed.status_code == 303 and signed.headers["location"] == "/kiem-tra"
+        assert signed.status_code == 303 and signed.headers["location"] == "/doi-mat-khau"
+        assert (await auditor.get("/kiem-tra")).headers["location"] == "/doi-mat-khau"
     finally:
         await auditor.aclose()
     account = system.runtime.directory.account_by_username("kt.moi")
@@ -107,6 +109,7 @@ async def test_admin_issues_an_account_and_its_user_signs_in_with_the_shown_pass
     opened = [e for e in await published(system, "AccountOpened")
               if e["data"]["username"] == "kt.moi"]
     assert len(opened) == 1 and "password_hash" not in opened[0]["data"]
+    assert opened[0]["data"]["must_change_password"] is True
 
 
 async def test_a_cadre_account_is_issued_for_a_cadre_of_the_network(
@@ -116,7 +119,7 @@ async def test_a_cadre_account_is_issued_for_a_cadre_of_the_network(
                                  username="cb.dongcoi.2", name="", role="cadre", unit_id="",
                                  cadre_id=CADRE_ID)
     assert resp.status_code == 200
-    token = await system.token("cb.dongcoi.2", shown_password(resp.text))
+    token = await system.own_token("cb.dongcoi.2", shown_password(resp.text))
     assert await urgent(system, token, "second-account", HOME_AREA) == 201
 
 
@@ -178,11 +181,13 @@ async def test_a_password_reset_voids_the_old_password_session_and_token(
                                       headers={"Authorization": f"Bearer {token}"})
         assert old.status_code == 401
         assert (await cadre.login(CADRE)).status_code == 401
-        assert (await cadre.login(CADRE, password)).status_code == 303
+        # The new one signs in, to change it: the admin knows it
+        signed = await cadre.login(CADRE, password)
+        assert signed.status_code == 303 and signed.headers["location"] == "/doi-mat-khau"
     finally:
         await cadre.aclose()
-    changed = await published(system, "AccountPasswordChanged")
-    assert len(changed) == 1 and "password_hash" not in changed[0]["data"]
+    reset = await published(system, "AccountPasswordReset")
+    assert len(reset) == 1 and "password_hash" not in reset[0]["data"]
 
 
 async def test_a_disabled_account_is_signed_out_and_can_be_enabled_again(
@@ -375,7 +380,7 @@ async def test_an_admin_of_one_unit_administers_only_its_subtree(
     resp = await admin.post_form("/quan-tri/tai-khoan", "/quan-tri/tai-khoan",
                                  username="qt.thuanthanh", name="Quản trị phường Thuận Thành",
                                  role="admin", unit_id="ccb-thuan-thanh", cadre_id="")
-    scoped = await signed_in(system, "qt.thuanthanh", shown_password(resp.text))
+    scoped = await signed_in_own(system, "qt.thuanthanh", shown_password(resp.text))
     position = system.position()
     try:
         home = await scoped.get("/quan-tri")

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import TWO_LEVEL, System
-from tests.integration.web_client import Browser, browser
+from tests.integration.conftest import PASSWORD, TWO_LEVEL, System
+from tests.integration.web_client import Browser, browser, signed_in_own
 
 pytestmark = pytest.mark.integration
 
@@ -100,7 +100,7 @@ async def test_admin_adds_an_auditor_who_reads_a_timeline_as_of_an_instant(syste
                                     confirm="1")
     await admin.aclose()
     assert applied.status_code == 200 and "Tài khoản mới: 1" in applied.text
-    auditor = await signed_in(system, "kiemtra")
+    auditor = await signed_in_own(system, "kiemtra", PASSWORD)  # the plan set it
     try:
         found = await auditor.get(f"/vu-viec?q={number.lower()}")
         assert found.status_code == 303 and found.headers["location"] == f"/vu-viec/{number}"

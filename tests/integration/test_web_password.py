@@ -54,7 +54,8 @@ async def web_sign_in(system: System, password: str) -> int:
 def add_auditor(system: System) -> None:
     system.runtime.store.save(Account(username="kiemtra", name="Kiểm tra viên", role="auditor",
                                       unit_id=None, cadre_id=None,
-                                      password_hash=hash_password(PASSWORD)))
+                                      password_hash=hash_password(PASSWORD),
+                                      must_change_password=False))
 
 
 async def test_every_role_reaches_the_form_from_the_navigation(system: System):

@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.intake.api import create_app
-from tests.integration.conftest import PASSWORD, System
+from tests.integration.conftest import OWN_PASSWORD, PASSWORD, System
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 _KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
@@ -66,4 +66,17 @@ async def signed_in(system: System, username: str, password: str = PASSWORD) -> 
     b = browser(system)
     resp = await b.login(username, password)
     assert resp.status_code == 303, resp.text
+    return b
+
+
+async def signed_in_own(system: System, username: str, issued: str,
+                        new: str = OWN_PASSWORD) -> Browser:
+    """A browser signed in as `username`, whose password someone else set (`issued`), once it
+    was made to change it at first sign-in."""
+    b = browser(system)
+    resp = await b.login(username, issued)
+    assert resp.status_code == 303 and resp.headers["location"] == "/doi-mat-khau", resp.text
+    changed = await b.post_form("/doi-mat-khau", "/doi-mat-khau", current_password=issued,
+                                new_password=new, new_password_repeat=new)
+    assert changed.status_code == 303, changed.text
     return b

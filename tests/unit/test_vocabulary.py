@@ -28,7 +28,7 @@ def test_a_member_is_recorded_as_its_plain_value(tmp_path: Path):
     store = Store(env=store_env(tmp_path))
     try:
         account = Account(username="ld.a", name="A", role=Role.LEADER, unit_id="u",
-                          cadre_id=None, password_hash="-")
+                          cadre_id=None, password_hash="-", must_change_password=False)
         store.save(account)
         # When the event is read back from SQLite
         [notification] = store.notifications_after(0, 10)

@@ -10,9 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from domain.errors import DomainError
 from services.intake.password_change import MIN_PASSWORD
 from services.intake.web.route import WebRoute
-from services.intake.web.site import Site, Viewer
+from services.intake.web.site import CHANGE_PAGE, Site, Viewer
 
-PAGE = "/doi-mat-khau"
+PAGE = CHANGE_PAGE
 FIELDS = ("current_password", "new_password", "new_password_repeat")
 FIELDS_VI = {"current_password": "Mật khẩu hiện tại", "new_password": "Mật khẩu mới",
              "new_password_repeat": "Nhập lại mật khẩu mới"}
@@ -28,16 +28,17 @@ def router(site: Site) -> APIRouter:
              error: dict[str, Any] | None = None) -> Response:
         done = DONE if request.query_params.get("da_doi") == "1" and error is None else None
         return site.page(request, viewer, "password.html.j2", status=status, error=error,
-                         done=done, min_length=MIN_PASSWORD)
+                         done=done, min_length=MIN_PASSWORD,
+                         required=viewer.account.must_change_password)
 
     @r.get(PAGE)
     async def form(request: Request) -> Response:
-        viewer = await site.viewer(request)
+        viewer = await site.viewer(request, pending_change=True)
         return page(request, viewer)
 
     @r.post(PAGE)
     async def submit(request: Request) -> Response:
-        viewer = await site.viewer(request)
+        viewer = await site.viewer(request, pending_change=True)
         form = await site.form(request, viewer)
         # Bounded above MAX_PASSWORD, so that the rule refuses, not a cut; never echoed
         # back into the page: a refused form is typed again.

@@ -10,7 +10,14 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from domain.errors import DomainError
-from services.intake.web.site import SECURITY_HEADERS, LoginRequired, Refused, Site
+from services.intake.web.site import (
+    CHANGE_PAGE,
+    SECURITY_HEADERS,
+    LoginRequired,
+    PasswordChangeRequired,
+    Refused,
+    Site,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -23,7 +30,8 @@ def _site(request: Request) -> Site:
 async def _error_page(request: Request, status: int, message_vi: str) -> Response:
     site = _site(request)
     try:
-        viewer = await site.viewer(request)  # for the header and its way out, if signed in
+        # For the header and its way out, if signed in.
+        viewer = await site.viewer(request, pending_change=True)
     except (LoginRequired, Refused):
         viewer = None
     return site.page(request, viewer, "error.html.j2", status=status, message_vi=message_vi)
@@ -41,6 +49,8 @@ class WebRoute(APIRoute):
                 if path and request.url.query:
                     path += "?" + request.url.query
                 response = Site.redirect(Site.login_url(exc.reason, path))
+            except PasswordChangeRequired:
+                response = Site.redirect(CHANGE_PAGE)
             except Refused as exc:
                 log.info("web_refused", path=request.url.path, status=exc.status)
                 response = await _error_page(request, exc.status, exc.message_vi)

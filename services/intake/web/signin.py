@@ -13,7 +13,7 @@ from domain.errors import DomainError
 from services.intake.directory import AccountView
 from services.intake.sessions import COOKIE
 from services.intake.web.route import WebRoute
-from services.intake.web.site import CSRF_FIELD, HOMES, LoginRequired, Site
+from services.intake.web.site import CHANGE_PAGE, CSRF_FIELD, HOMES, LoginRequired, Site
 
 LOGIN_COOKIE = "tinhhinh_login_csrf"
 
@@ -94,7 +94,7 @@ def router(site: Site) -> APIRouter:
             # Throttled with the API's attempts: one limiter, in the intake service.
             answer: dict[str, Any] = site.runtime.service.sign_in(
                 username, form.get("password"), client)
-            return site.runtime.service.authenticate(answer["access_token"])
+            return site.runtime.service.identify(answer["access_token"])
 
         try:
             account = await run_in_threadpool(sign_in)
@@ -103,14 +103,15 @@ def router(site: Site) -> APIRouter:
                               next_path=next_path, error=exc.message_vi)
             page.headers.update(exc.headers())
             return page
-        response = await site.start_session(request, account, next_path or HOMES[account.role])
+        to = CHANGE_PAGE if account.must_change_password else next_path or HOMES[account.role]
+        response = await site.start_session(request, account, to)
         response.delete_cookie(LOGIN_COOKIE, path="/dang-nhap")
         return response
 
     @r.post("/dang-xuat")
     async def logout(request: Request) -> Response:
         try:
-            viewer = await site.viewer(request)
+            viewer = await site.viewer(request, pending_change=True)
         except LoginRequired:
             return site.redirect("/dang-nhap")
         await site.form(request, viewer)

@@ -26,6 +26,7 @@ HOMES = {"cadre": "/can-bo", "leader": "/lanh-dao", "auditor": "/kiem-tra", "adm
 ROLES_VI = {"cadre": "Cán bộ phụ trách địa bàn", "leader": "Lãnh đạo", "auditor": "Kiểm tra",
             "admin": "Quản trị"}
 CSRF_FIELD = "csrf_token"
+CHANGE_PAGE = "/doi-mat-khau"  # where a password someone else set is changed
 MAX_FORM_FIELDS = 400
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -43,6 +44,10 @@ class LoginRequired(Exception):
     def __init__(self, reason: str | None = None):
         super().__init__(reason)
         self.reason = reason
+
+
+class PasswordChangeRequired(Exception):
+    """The account's password was set by someone else: every page leads to its change."""
 
 
 class Refused(Exception):
@@ -92,12 +97,17 @@ class Site:
             raise LoginRequired("revoked")
         return Viewer(account, session)
 
-    async def viewer(self, request: Request, *roles: str) -> Viewer:
-        """The signed-in viewer, of one of `roles` if any are given."""
+    async def viewer(self, request: Request, *roles: str,
+                     pending_change: bool = False) -> Viewer:
+        """The signed-in viewer, of one of `roles` if any are given. One whose password
+        someone else set is sent to change it, unless `pending_change` (the password
+        page and signing out)."""
         token = request.cookies.get(COOKIE)
         if not token:
             raise LoginRequired()
         viewer = await run_in_threadpool(self._resolve, token)
+        if viewer.account.must_change_password and not pending_change:
+            raise PasswordChangeRequired()
         if roles and viewer.role not in roles:
             wanted = ", ".join(ROLES_VI[r].lower() for r in roles)
             raise Refused(403, f"Trang này chỉ dành cho tài khoản {wanted}.")
