@@ -76,7 +76,7 @@ async def change_over_api(system: System, token: str, current: str,
 
 
 async def rpc(system: System, name: str, request: dict[str, Any]) -> dict[str, Any]:
-    reply = await system.nc.request(f"tinhhinh.rpc.v1.{name}", json.dumps(request).encode(),
+    reply = await system.bus.request(f"tinhhinh.rpc.v1.{name}", json.dumps(request).encode(),
                                     timeout=10)
     return dict(json.loads(reply.data))
 
