@@ -28,6 +28,7 @@ from domain.errors import (
     StorageFull,
     Unauthenticated,
 )
+from domain.idempotency import checked_key
 from services.common.contracts import OverduePage
 from services.common.storage import is_storage_full
 from services.common.strict_json import loads_bounded
@@ -396,9 +397,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         if not isinstance(body, dict):
             raise InvalidInput("invalid_json", "The body must be a JSON object",
                                "Nội dung gửi lên phải là một đối tượng JSON", "body")
-        if not idempotency_key or not idempotency_key.strip():
-            raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
-                               "Cần có tiêu đề Idempotency-Key", "Idempotency-Key")
+        idempotency_key = checked_key(idempotency_key)
         for name, value in body.items():
             if value is not None and not isinstance(value, str):
                 raise InvalidInput("invalid_field", f"{name} must be text",

@@ -28,6 +28,7 @@ from domain.case import (
 )
 from domain.clock import VN, Clock
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.idempotency import checked_key
 from domain.report_content import clean_text, parse_instant
 from services.common import wire
 from services.common.store import Store
@@ -219,9 +220,7 @@ class CaseService:
         if not may_act(account, self.directory.view, case.area_id, case.unit_id):
             raise Forbidden("not_in_subtree", "Only leaders of the units above this area may act",
                             "Chỉ lãnh đạo đơn vị phụ trách địa bàn này mới được xử lý vụ việc")
-        if not idempotency_key:
-            raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
-                               "Thiếu khoá chống gửi trùng (Idempotency-Key)", "Idempotency-Key")
+        idempotency_key = checked_key(idempotency_key)
         # The key is the caller's; the fingerprint of what it asked (the command and its
         # cleaned fields) rides after '#', so the same key with another body is told apart.
         key = f"{account.username}:{idempotency_key}"

@@ -12,12 +12,13 @@ from domain.access import may_act, may_read
 from domain.account import Role
 from domain.clock import Clock
 from domain.errors import Busy, Conflict, Forbidden, InvalidInput, NotFound
+from domain.idempotency import checked_key
 from domain.report import MAX_RETURN_REASON, RETURNED, Report
 from domain.report_content import clean_text, parse_submission
 from services.common.store import Store
 from services.intake.cases import CaseService
 from services.intake.directory import AccountView, Directory
-from services.intake.service import KEY_RE, Outcome
+from services.intake.service import Outcome
 
 log = structlog.get_logger(__name__)
 
@@ -34,17 +35,6 @@ def _idempotency_conflict() -> Conflict:
                     "This Idempotency-Key was already used with a different request",
                     "Khoá chống gửi trùng này đã dùng cho một yêu cầu khác", "Idempotency-Key")
 
-
-def _key(idempotency_key: str | None) -> str:
-    if idempotency_key is None or not idempotency_key.strip():
-        raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
-                           "Thiếu khoá chống gửi trùng (Idempotency-Key)", "Idempotency-Key")
-    if not KEY_RE.match(idempotency_key):
-        raise InvalidInput("invalid_idempotency_key",
-                           "Idempotency-Key must be 1-128 printable ASCII characters",
-                           "Khoá chống gửi trùng phải gồm 1-128 ký tự ASCII in được",
-                           "Idempotency-Key")
-    return idempotency_key
 
 
 class Corrections:
@@ -76,7 +66,7 @@ class Corrections:
             raise Forbidden("not_above", "Only leaders of the units above this cadre may "
                             "return the report", "Chỉ lãnh đạo đơn vị cấp trên trực tiếp "
                             "quản lý cán bộ này mới được trả lại báo cáo")
-        key = _key(idempotency_key)
+        key = checked_key(idempotency_key)
         if not isinstance(body, dict):
             raise InvalidInput("invalid_json", "The body must be a JSON object",
                                "Nội dung gửi lên phải là một đối tượng JSON", "body")
@@ -114,7 +104,7 @@ class Corrections:
     def correct(self, account: AccountView, raw_id: str, idempotency_key: str | None,
                 body: object) -> Outcome:
         """The author's corrected revision of a returned report: same report, next revision."""
-        key = _key(idempotency_key)
+        key = checked_key(idempotency_key)
         submission = parse_submission(body)
         body_hash = submission.body_hash()
         report = self._readable(account, raw_id)

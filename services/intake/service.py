@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -22,6 +21,7 @@ from domain.errors import (
     NotFound,
     Unauthenticated,
 )
+from domain.idempotency import checked_key
 from domain.ids import report_id
 from domain.network_records import Unit
 from domain.periods import Period
@@ -37,7 +37,6 @@ from services.intake.tokens import TokenService, password_stamp
 log = structlog.get_logger(__name__)
 
 _SAVE_ATTEMPTS = 5
-KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
 MAX_USERNAME = 64
 MAX_PASSWORD = 256
 
@@ -143,14 +142,7 @@ class IntakeService:
             return replayed.outcome
 
     def _submit(self, account: AccountView, idempotency_key: str | None, body: object) -> Outcome:
-        if idempotency_key is None or not idempotency_key.strip():
-            raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
-                               "Thiếu khoá chống gửi trùng (Idempotency-Key)", "Idempotency-Key")
-        if not KEY_RE.match(idempotency_key):
-            raise InvalidInput("invalid_idempotency_key",
-                               "Idempotency-Key must be 1-128 printable ASCII characters",
-                               "Khoá chống gửi trùng phải gồm 1-128 ký tự ASCII in được",
-                               "Idempotency-Key")
+        idempotency_key = checked_key(idempotency_key)
         submission = parse_submission(body)
         body_hash = submission.body_hash()
         rid = report_id(account.id, idempotency_key)

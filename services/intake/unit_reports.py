@@ -25,6 +25,7 @@ from domain.account import Role
 from domain.clock import VN, Clock
 from domain.document_number import DocumentNumber, format_number, unit_code
 from domain.errors import Busy, Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from domain.idempotency import checked_key
 from domain.ids import unit_report_id
 from domain.obligation_engine import Status
 from domain.obligations import OwnerType
@@ -44,8 +45,6 @@ from services.intake.unit_report_index import UnitReportEntry, unit_receipts
 log = structlog.get_logger(__name__)
 
 _SAVE_ATTEMPTS = 20
-_KEY_CHARS = range(0x21, 0x7F)
-MAX_KEY = 128
 BOXES = ("sent", "received")
 # What a draft keeps of the rollup: the figures, hot spots and silent areas a leader
 # compiles from (the aggregator bounds each list).
@@ -68,17 +67,6 @@ class Outcome:
 def _not_found() -> NotFound:
     return NotFound("not_found", "unit report not found", "Không tìm thấy báo cáo của đơn vị")
 
-
-def _check_key(key: str | None) -> str:
-    if key is None or not key.strip():
-        raise InvalidInput("missing_idempotency_key", "The Idempotency-Key header is required",
-                           "Thiếu khoá chống gửi trùng (Idempotency-Key)", "Idempotency-Key")
-    if len(key) > MAX_KEY or any(ord(c) not in _KEY_CHARS for c in key):
-        raise InvalidInput("invalid_idempotency_key",
-                           "Idempotency-Key must be 1-128 printable ASCII characters",
-                           "Khoá chống gửi trùng phải gồm 1-128 ký tự ASCII in được",
-                           "Idempotency-Key")
-    return key
 
 
 def _hash(command: str, body: Any) -> str:
@@ -181,7 +169,7 @@ class UnitReports:
 
     def _prepare_draft(self, account: AccountView, unit_id: str, key: str | None,
                        body: object) -> Outcome | dict[str, Any]:
-        key = _check_key(key)
+        key = checked_key(key)
         draft = parse_unit_draft(body)
         body_hash = _hash("draft", [unit_id, json.loads(json.dumps(body))])
         rid = unit_report_id(account.id, key)
@@ -264,7 +252,7 @@ class UnitReports:
                  answer: Callable[[UnitReport], dict[str, Any]]) -> Outcome:
         """Load (404), replay a known key, then `act` (which checks who may, changes the
         report and returns what else to save, or None when nothing changes); saved at once."""
-        key = _check_key(key)
+        key = checked_key(key)
         body_hash = _hash(name, body)
         marker = f"{account.id}:{key}"
         for _attempt in range(_SAVE_ATTEMPTS):

@@ -29,6 +29,7 @@ from domain.alert_ack import GroupAck, group_ack_id
 from domain.clock import Clock, as_instant
 from domain.delivery import NATS, Delivery
 from domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from domain.idempotency import checked_key
 from domain.ladder import (
     URGENT,
     EscalationPolicy,
@@ -431,7 +432,7 @@ class NotifierService:
         none: all of them) at once. The same key and selection answer the same again and
         record nothing; the same key with another selection is a conflict."""
         account = _account(account_id)
-        key = _idempotency_key(idempotency_key)
+        key = checked_key(idempotency_key)
         chosen = Selection.from_mapping(selection)
         record = self.book.group_acks.get(group_ack_id(account, key))
         if record is not None:
@@ -547,14 +548,6 @@ class NotifierService:
 def _status(standings: list[Any]) -> Status | None:
     return standings[0].status if standings else None
 
-
-def _idempotency_key(value: str | None) -> str:
-    if value is None or not value.strip() or len(value) > 200:
-        raise InvalidInput("missing_idempotency_key",
-                           "The Idempotency-Key header is required (at most 200 characters)",
-                           "Cần có tiêu đề Idempotency-Key (tối đa 200 ký tự)",
-                           "Idempotency-Key")
-    return value.strip()
 
 
 def _item_key(item: OwedItem) -> str:
