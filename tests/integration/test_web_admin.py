@@ -499,3 +499,31 @@ async def test_the_nats_sign_in_shares_the_usernames_count(system: System):
     answer = json.loads(reply.data)
     assert answer["status"] == 429
     assert answer["body"]["error"]["code"] == "too_many_attempts"
+
+
+async def test_a_plan_upload_without_the_query_token_is_refused_before_its_body_is_read(
+        system: System):
+    # Given an admin's session, and a multipart upload whose body reports being read
+    admin = await signed_in(system, "admin")
+    pulled: list[int] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        for n in range(64):
+            pulled.append(n)
+            yield b"x" * 16_384
+
+    try:
+        home = await admin.get("/quan-tri")
+        action = re.search(r'action="(/quan-tri/ke-hoach[^"]*)"', home.text)
+        # Then the page's form carries the session's token in its action, for the check
+        # that comes before the body
+        assert action is not None and "csrf_token=" in action[1]
+        # When the upload comes without it (a forged cross-site form)
+        resp = await admin.client.post(
+            "/quan-tri/ke-hoach", content=body(),
+            headers={"Content-Type": "multipart/form-data; boundary=b"})
+        # Then it is refused, and not a byte of the body was taken in
+        assert resp.status_code == 403
+        assert pulled == []
+    finally:
+        await admin.aclose()

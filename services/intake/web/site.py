@@ -114,12 +114,13 @@ class Site:
         return viewer
 
     async def form(self, request: Request, viewer: Viewer) -> FormData:
-        """The posted form, once its CSRF token matches the session's."""
+        """The posted form, once its CSRF token matches the session's. A multipart form (the
+        plan upload) carries the token in its action's query too, and it is checked there
+        before a byte of the body is read, so a forged upload is never spooled."""
+        if request.headers.get("content-type", "").lower().startswith("multipart/"):
+            _check_csrf(request.query_params.get(CSRF_FIELD), viewer)
         form = await request.form(max_fields=MAX_FORM_FIELDS)
-        sent = form.get(CSRF_FIELD)
-        if not isinstance(sent, str) or not hmac.compare_digest(sent, viewer.session.csrf):
-            raise Refused(403, "Biểu mẫu đã hết hiệu lực hoặc không hợp lệ (mã bảo vệ không "
-                               "khớp). Vui lòng tải lại trang rồi gửi lại.")
+        _check_csrf(form.get(CSRF_FIELD), viewer)
         return form
 
     # -- answering -----------------------------------------------------------------------
@@ -169,3 +170,9 @@ class Site:
         if next_path and next_path != "/":
             params.append(f"tiep={quote(next_path)}")
         return "/dang-nhap" + ("?" + "&".join(params) if params else "")
+
+
+def _check_csrf(sent: object, viewer: Viewer) -> None:
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, viewer.session.csrf):
+        raise Refused(403, "Biểu mẫu đã hết hiệu lực hoặc không hợp lệ (mã bảo vệ không "
+                           "khớp). Vui lòng tải lại trang rồi gửi lại.")
