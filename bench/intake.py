@@ -15,7 +15,9 @@ with the project's own configuration: file store, ``sync_interval: always``):
    ``Idempotency-Key``s for a fixed time. A 201 is answered only after the
    relay's JetStream ack (``"published": true``), so each 201 is a report in
    SQLite *and* in the stream. Anything else counts as an error;
-4. at the same concurrency, against the same server, nats-py publishes
+4. at the same concurrency, against a twin server (the same nats-server binary and
+   config, but without users: no user of the system's server may create a stream of its
+   own), nats-py publishes
    payloads of the size of a real ``ReportSubmitted`` envelope (with
    ``Nats-Msg-Id``) to a file-backed stream ``BENCH_RAW`` (``bench.raw.>``)
    and awaits each ack: the ceiling the end-to-end path is compared with;
@@ -36,6 +38,7 @@ import math
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -52,7 +55,13 @@ from nats.js.api import StorageType, StreamConfig
 
 from domain.clock import SystemClock
 from services.common import nats_auth, wire
-from services.common.natsd import EmbeddedNats, die_with_parent_hook, free_port, nats_server_binary
+from services.common.natsd import (
+    EmbeddedNats,
+    die_with_parent_hook,
+    free_port,
+    nats_server_binary,
+    render_config,
+)
 from services.common.plan_file import load_plan
 from services.common.store import open_store
 from services.common.streams import DUPLICATE_WINDOW_SECONDS, EVENTS_STREAM
@@ -93,7 +102,9 @@ def cadres(count: int) -> list[Cadre]:
 
 def plan_toml(people: list[Cadre]) -> str:
     """A plan (docs/plan-format.md) with a cadre, an account and an assignment per village."""
-    out = ['name = "Mạng lưới đo tải (bench)"', ""]
+    # A throw-away network whose known passwords are meant to be used as they are: a demo
+    # (docs/plan-format.md), else every cadre would first have to change theirs.
+    out = ['name = "Mạng lưới đo tải (bench)"', "demo = true", ""]
 
     def table(section: str, **values: object) -> None:
         out.append(f"[[{section}]]")
@@ -299,8 +310,9 @@ async def run_e2e(base_url: str, people: list[Cadre], tokens: dict[str, str],
         n = 0
         while time.perf_counter() < stop_at:
             n += 1
+            # Weeks of last year: past periods stay open (Schedule.is_open); next weeks do not.
             body = {"kind": "weekly", "area_id": person.area_id,
-                    "period": f"2026-W{n % 52 + 1:02d}", "assessment": "stable",
+                    "period": f"2025-W{n % 52 + 1:02d}", "assessment": "stable",
                     "summary": SUMMARY, "counts": {"complaints_received": n % 7}}
             key = f"{tag}-{label}-w{w}-{n}"
             started = time.perf_counter()
@@ -435,14 +447,17 @@ def print_goals(rows: list[tuple[Phase, Phase]]) -> None:
 
 # --------------------------------------------------------------------------- the run
 async def measure(args: argparse.Namespace, base_url: str, nats_url: str, people: list[Cadre],
-                  procs: Procs) -> int:
+                  procs: Procs, raw_url: str, raw_procs: Procs) -> int:
     totals = Totals()
     nc = await nats.connect(nats_url, name="tinhhinh-bench", **bench_auth())
     js = nc.jetstream()
+    # The raw baseline needs a stream of its own, which no user of the system's server may
+    # create (the bus's permissions): it runs on a twin server, same binary and config but
+    # no users, on this machine.
+    raw_nc = await nats.connect(raw_url, name="tinhhinh-bench-raw")
+    raw_js = raw_nc.jetstream()
     try:
-        with contextlib.suppress(Exception):
-            await js.delete_stream(RAW_STREAM)
-        await js.add_stream(StreamConfig(
+        await raw_js.add_stream(StreamConfig(
             name=RAW_STREAM, subjects=[RAW_SUBJECTS], storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_SECONDS,
         ))
@@ -462,13 +477,13 @@ async def measure(args: argparse.Namespace, base_url: str, nats_url: str, people
               f"({warm.rate:.0f}/s, {warm.errors} errors); ReportSubmitted envelope "
               f"{len(payload)} bytes on {sample.subject}")
         raw_payload = b"x" * len(payload)  # same size; the content does not matter to NATS
-        await run_raw(js, raw_payload, max(args.levels), args.warmup / 2, "rawwarm", totals,
-                      procs)
+        await run_raw(raw_js, raw_payload, max(args.levels), args.warmup / 2, "rawwarm",
+                      totals, raw_procs)
 
         rows: list[tuple[Phase, Phase]] = []
         for level in args.levels:
-            raw = await run_raw(js, raw_payload, level, args.raw_seconds, f"raw{level}",
-                                totals, procs)
+            raw = await run_raw(raw_js, raw_payload, level, args.raw_seconds, f"raw{level}",
+                                totals, raw_procs)
             e2e = await run_e2e(base_url, people, tokens, level, args.seconds, f"c{level}",
                                 totals, procs)
             rows.append((e2e, raw))
@@ -479,7 +494,7 @@ async def measure(args: argparse.Namespace, base_url: str, nats_url: str, people
         print_goals(rows)
 
         in_stream = await report_submitted_count(js)
-        raw_info = await js.stream_info(RAW_STREAM)
+        raw_info = await raw_js.stream_info(RAW_STREAM)
         print()
         print(f"check: {totals.created} answers 201 (published) in this run, "
               f"{in_stream} ReportSubmitted messages in {EVENTS_STREAM} — "
@@ -487,10 +502,10 @@ async def measure(args: argparse.Namespace, base_url: str, nats_url: str, people
         print(f"check: {totals.raw_acked} raw acks, {raw_info.state.messages} messages in "
               f"{RAW_STREAM} — "
               f"{'equal' if raw_info.state.messages == totals.raw_acked else 'DIFFERENT'}")
-        await js.delete_stream(RAW_STREAM)
         errors = sum(e.errors + r.errors for e, r in rows)
         return 0 if errors == 0 and in_stream == totals.created else 1
     finally:
+        await raw_nc.close()
         await nc.close()
 
 
@@ -498,7 +513,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/intake.py",
         description="Reports per second end to end (HTTP → SQLite → JetStream ack) at several "
-        "concurrencies, against nats-py's raw acknowledged-publish rate on the same server.",
+        "concurrencies, against nats-py's raw acknowledged-publish rate on a twin server.",
     )
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: short phases (about 20 s in all)")
@@ -524,6 +539,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def start_raw_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """The same nats-server and config as the system's (render_config), with no users."""
+    port = free_port()
+    conf = tmp / "raw-nats.conf"
+    conf.write_text(render_config(port=port, store_dir=tmp / "raw-js", server_name="raw"),
+                    encoding="utf-8")
+    proc = subprocess.Popen([str(nats_server_binary()), "-c", str(conf)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            break
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the raw baseline's nats-server did not start")
+        time.sleep(0.05)
+    return proc, f"nats://127.0.0.1:{port}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     people = cadres(max(args.levels))
@@ -534,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("SQLITE_DBNAME", None)
     nats_server: EmbeddedNats | None = None
     intake: subprocess.Popen[bytes] | None = None
+    raw_server: subprocess.Popen[bytes] | None = None
     try:
         version = subprocess.run([str(nats_server_binary()), "--version"], capture_output=True,
                                  text=True, check=False).stdout.strip()
@@ -557,13 +591,18 @@ def main(argv: list[str] | None = None) -> int:
         wait_healthy(base_url, intake, log_path)
         print(f"intake {base_url} (pid {intake.pid}) healthy")
         procs = Procs(intake.pid, nats_server.pid)
-        code = asyncio.run(measure(args, base_url, nats_server.url, people, procs))
+        raw_server, raw_url = start_raw_server(tmp)
+        print(f"raw baseline: a twin nats-server without users at {raw_url} (pid "
+              f"{raw_server.pid})")
+        code = asyncio.run(measure(args, base_url, nats_server.url, people, procs, raw_url,
+                                   Procs(intake.pid, raw_server.pid)))
         if intake.poll() is not None:
             print(f"the intake died (code {intake.returncode}):\n{tail(log_path)}")
             code = 1
         return code
     finally:
         stop_process(intake)
+        stop_process(raw_server)
         if nats_server is not None:
             nats_server.stop()
         if args.keep:
