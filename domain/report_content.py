@@ -200,7 +200,7 @@ def parse_submission(body: object) -> Submission:
     }
     if content["summary"] is None:
         raise _bad("summary", "is required", "là bắt buộc", "missing_field")
-    content["sections"] = _sections(body.get("sections"))
+    content["sections"] = parse_sections(body.get("sections"))
     content["counts"] = _counts(body.get("counts"))
     content["hot_spots"] = _hot_spots(body.get("hot_spots"))
     device_time = body.get("device_time")
@@ -213,7 +213,10 @@ def parse_submission(body: object) -> Submission:
     )
 
 
-def _sections(raw: object) -> dict[str, str]:
+def parse_sections(raw: object, allowed: Mapping[str, str] = SECTIONS,
+                   max_len: int = MAX_SECTION) -> dict[str, str]:
+    """Free text by heading: only the `allowed` headings, each bounded and cleaned; empty
+    texts dropped. Unit reports use it with their own headings and bound."""
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
@@ -221,9 +224,9 @@ def _sections(raw: object) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in raw.items():
         field = f"sections.{str(key)[:MAX_KEY]}"
-        if key not in SECTIONS:
+        if key not in allowed:
             raise _bad(field, "is not a known section", "không phải mục hợp lệ", "unknown_field")
-        text = clean_text(value, field, max_len=MAX_SECTION, required=False)
+        text = clean_text(value, field, max_len=max_len, required=False)
         if text:
             out[key] = text
     return out

@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.periods import Period
-from domain.report_content import ASSESSMENTS, KINDS, SECTIONS, clean_text
+from domain.report_content import ASSESSMENTS, KINDS, SECTIONS, clean_text, parse_sections
 
 # The cadre's headings, less "proposals" (a field of its own here), and the unit's own.
 UNIT_SECTIONS: dict[str, str] = {
@@ -105,19 +105,8 @@ def _period(kind: str | None, raw: object, revision: bool) -> Period | None:
 
 
 def _sections(raw: object) -> dict[str, str] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        raise _bad("sections", "must be an object", "phải là một đối tượng")
-    out: dict[str, str] = {}
-    for key, value in raw.items():
-        field = f"sections.{str(key)[:128]}"
-        if key not in UNIT_SECTIONS:
-            raise _bad(field, "is not a known section", "không phải mục hợp lệ", "unknown_field")
-        text = clean_text(value, field, max_len=MAX_SECTION, required=False)
-        if text:
-            out[key] = text
-    return out
+    """None when left out (the draft then starts from last period's sections)."""
+    return None if raw is None else parse_sections(raw, UNIT_SECTIONS, MAX_SECTION)
 
 
 def _signer(raw: object) -> dict[str, str] | None:
