@@ -81,6 +81,12 @@ async def test_a_unit_report_sent_on_the_stream_alerts_the_recipient_once(
         mine = [a for a in await inbox(system, COMMUNE) if a["kind"] == "unit_report"]
         assert len(mine) == 1 and "3/BC-CCB" in mine[0]["message_vi"]
         assert runtime.service.book.dead_letters == {}
+        # The last message's ack may still be on its way when the alert is visible.
+        async def settled() -> bool:
+            info = await js.consumer_info(EVENTS_STREAM, "notifier")
+            return info.num_ack_pending == 0 and info.num_pending == 0
+
+        await eventually(settled)
         info = await js.consumer_info(EVENTS_STREAM, "notifier")
         assert info.num_ack_pending == 0 and info.num_redelivered == 0
 
